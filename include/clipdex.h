@@ -1,0 +1,156 @@
+/*
+ * clipdex.h — the public API of libclipdex.
+ *
+ * clipdex turns folders of images into LanceDB tables of jina-clip-v1 embeddings and searches
+ * them. Conventions (see docs in README.md): every public symbol starts with `cdx_`; objects are
+ * opaque handles with new/free or open/close function pairs; a function that can fail returns an
+ * int status (CDX_OK == 0) and, when given a non-NULL `cdx_error *`, fills it with a message that
+ * names the input (file, field, byte offset) and the reason. The library never prints or exits.
+ */
+#ifndef CLIPDEX_H
+#define CLIPDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CDX_VERSION_STRING "0.1.0"
+
+/* ---- Status codes and errors ------------------------------------------------------------- */
+
+typedef enum cdx_status {
+    CDX_OK = 0,
+    CDX_EINVAL = 1,       /* invalid argument (a bug in the caller or a bad option value) */
+    CDX_ENOMEM = 2,       /* out of memory */
+    CDX_EIO = 3,          /* the file could not be opened, read or written */
+    CDX_EEMPTY = 4,       /* the input has zero bytes */
+    CDX_EUNSUPPORTED = 5, /* not a format (or feature of a format) clipdex can read */
+    CDX_ETRUNCATED = 6,   /* the input ends before its own structures say it should */
+    CDX_ECORRUPT = 7,     /* the input is malformed */
+    CDX_ETOOLARGE = 8,    /* the input exceeds a configured limit (e.g. the pixel limit) */
+    CDX_ENOTFOUND = 9,    /* a named thing does not exist */
+    CDX_EEXIST = 10,      /* a named thing exists already */
+    CDX_ECONFLICT = 11,   /* a concurrent writer won; retry */
+    CDX_ENETWORK = 12,    /* a network or remote service failure */
+} cdx_status;
+
+/* An error object: a status code plus a human-readable message naming the input and reason.
+ * Zero-initialise it (`cdx_error err = {0};`); every failing call overwrites it. */
+typedef struct cdx_error {
+    int code;
+    char message[512];
+} cdx_error;
+
+/* A short, static description of a status code ("unsupported format", ...). Never NULL. */
+const char *cdx_strerror(int status);
+
+/* ---- Images --------------------------------------------------------------------------------- */
+
+/* Pixel layouts, named as Pillow names them. 8-bit samples, interleaved, rows `stride` bytes
+ * apart; CDX_MODE_1 stores one byte per pixel (0 or 255); CDX_MODE_I stores native int32. */
+typedef enum cdx_mode {
+    CDX_MODE_1,
+    CDX_MODE_L,
+    CDX_MODE_LA,
+    CDX_MODE_P,
+    CDX_MODE_RGB,
+    CDX_MODE_RGBA,
+    CDX_MODE_CMYK,
+    CDX_MODE_I,
+} cdx_mode;
+
+/* "1", "L", "LA", "P", "RGB", "RGBA", "CMYK" or "I". */
+const char *cdx_mode_name(cdx_mode mode);
+
+typedef enum cdx_format {
+    CDX_FORMAT_UNKNOWN,
+    CDX_FORMAT_JPEG,
+    CDX_FORMAT_PNG,
+    CDX_FORMAT_WEBP,
+    CDX_FORMAT_GIF,
+    CDX_FORMAT_BMP,
+} cdx_format;
+
+/* "JPEG", "PNG", "WEBP", "GIF", "BMP" or "unknown". */
+const char *cdx_format_name(cdx_format format);
+
+/* Default decompression-bomb limit: twice Pillow's MAX_IMAGE_PIXELS warning threshold. */
+#define CDX_DEFAULT_MAX_PIXELS UINT64_C(178956970)
+
+/* How images are loaded. Zero-initialised options are the defaults (EXIF applied, default
+ * pixel limit). */
+typedef struct cdx_image_opts {
+    int no_exif;         /* nonzero: ignore the EXIF orientation tag */
+    uint64_t max_pixels; /* refuse images with more pixels than this; 0 = default */
+} cdx_image_opts;
+
+/* What a header says about an image, read without decoding its pixels. */
+typedef struct cdx_image_info {
+    cdx_format format;
+    int width, height;   /* after EXIF orientation (unless no_exif) */
+    int stored_width;    /* as stored in the file */
+    int stored_height;
+    int orientation;     /* EXIF orientation 1..8 (1 when absent or when no_exif) */
+} cdx_image_info;
+
+typedef struct cdx_image cdx_image;
+
+/* Reads only the header (and EXIF) of a file and fills `info`. Fails on unreadable, empty,
+ * unsupported, truncated-header or over-limit files. */
+int cdx_image_probe_file(const char *path, const cdx_image_opts *opts, cdx_image_info *info,
+                         cdx_error *err);
+
+/* Decodes a whole image file (first frame), with EXIF orientation applied unless opts->no_exif.
+ * The mode is the one Pillow 9.4 would give. The caller frees *out with cdx_image_free. */
+int cdx_image_load_file(const char *path, const cdx_image_opts *opts, cdx_image **out,
+                        cdx_error *err);
+
+/* Same, from memory; `name` is used in error messages. */
+int cdx_image_load_mem(const void *data, size_t size, const char *name, const cdx_image_opts *opts,
+                       cdx_image **out, cdx_error *err);
+
+void cdx_image_free(cdx_image *img);
+
+int cdx_image_width(const cdx_image *img);
+int cdx_image_height(const cdx_image *img);
+cdx_mode cdx_image_mode(const cdx_image *img);
+size_t cdx_image_stride(const cdx_image *img);
+const uint8_t *cdx_image_pixels(const cdx_image *img);
+/* Palette of a CDX_MODE_P image: `*count` RGB triples (NULL for other modes). */
+const uint8_t *cdx_image_palette(const cdx_image *img, int *count);
+
+/* Loads a file and shrinks it exactly as Pillow 9.4's `Image.thumbnail((size, size), LANCZOS)`
+ * does (JPEG DCT draft scaling, reduce() step, NEAREST for palette images, premultiplied alpha;
+ * images that already fit are returned unchanged). With EXIF orientation 2..8 applied, the result
+ * is that of `ImageOps.exif_transpose(img)` followed by `thumbnail`. Caller frees *out. */
+int cdx_thumbnail_file(const char *path, int size, const cdx_image_opts *opts, cdx_image **out,
+                       cdx_error *err);
+
+/* Same, from memory; `name` is used in error messages. */
+int cdx_thumbnail_mem(const void *data, size_t len, const char *name, int size,
+                      const cdx_image_opts *opts, cdx_image **out, cdx_error *err);
+
+/* Encodes an image as PNG the way Pillow saves it (mode → colour type and bit depth; CMYK is
+ * converted to RGB first, as Pillow's convert("RGB") does). `level` is the zlib level 0..9, or
+ * -1 for the default (6, as Pillow). On success *png is malloc'd; the caller frees it. */
+int cdx_png_encode(const cdx_image *img, int level, uint8_t **png, size_t *png_len,
+                   cdx_error *err);
+
+/* RFC 4648 base64 (standard alphabet, '=' padding, no line breaks). Returns a malloc'd,
+ * NUL-terminated string (length in *out_len if non-NULL), or NULL when out of memory. */
+char *cdx_base64_encode(const void *data, size_t len, size_t *out_len);
+
+/* Jina's image token bill: ceil(w/224) * ceil(h/224) tiles of 1,000 tokens each. */
+int64_t cdx_jina_image_tokens(int width, int height);
+
+/* The size Pillow's thumbnail((size, size)) gives an image of width x height (never larger). */
+void cdx_thumbnail_size(int width, int height, int size, int *thumb_w, int *thumb_h);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CLIPDEX_H */

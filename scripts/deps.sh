@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# deps.sh [build|test|ci] — installs what clipdex needs on Debian (bookworm) when missing.
+# As root it runs apt-get; otherwise it prints the exact `sudo apt-get install ...` line and stops.
+set -euo pipefail
+profile=${1:-build}
+
+build_pkgs=(gcc make cmake pkg-config libturbojpeg0-dev libpng-dev libwebp-dev libgif-dev zlib1g-dev)
+test_pkgs=(libcmocka-dev python3-pil python3-numpy)
+ci_pkgs=(clang libclang-rt-14-dev)
+
+pkgs=("${build_pkgs[@]}")
+case "$profile" in
+  build) ;;
+  test) pkgs+=("${test_pkgs[@]}") ;;
+  ci) pkgs+=("${test_pkgs[@]}" "${ci_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|ci]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "clipdex needs these Debian packages; install them with:" >&2
+  echo "  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
