@@ -1,7 +1,6 @@
 /*
  * test_tables_v21.c — LanceDB-written 2.1 tables read back exactly (formulas of the fixture
- * README, nulls, deletions, time travel). The 2.1 page decoders land separately: until then
- * these tests are skipped unless CDX_LANCE_V21 is set in the environment.
+ * README, nulls, deletions, time travel), through the table/scan API and the 2.1 page decoders.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,15 +21,9 @@ static int vec_null_7(uint64_t i) { return i == 7; }
 /* t8_v21_multi v3: rows 0..149 minus every file_id % 10 == 3. */
 static uint64_t multi_row(uint64_t k) { return k / 9 * 10 + k % 9 + (k % 9 >= 3); }
 
-static int v21_enabled(void)
-{
-    return getenv("CDX_LANCE_V21") != NULL;
-}
-
 static void check(const char *name, uint64_t version, uint64_t rows, uint32_t dim,
                   const expect_nulls *n, uint64_t (*row_of)(uint64_t))
 {
-    if (!v21_enabled()) skip();
     cdx_table *t = expect_open(name, version);
     assert_int_equal(cdx_table_num_rows(t), rows);
     assert_int_equal(expect_scan_formulas(t, dim, n, row_of), rows);
