@@ -4,11 +4,13 @@
 Generates random images (modes 1/L/LA/P/RGB/RGBA/I/CMYK, sizes 1..3000, noise, sharp-edged
 rectangles, gradients, flat areas), runs Pillow's thumbnail / resize (all filters, random
 boxes and reducing gaps) / reduce on them, runs tests/tools/cdx_resize_raw on the same raw
-pixels, and compares the bytes. The seed comes from the clock unless given; it is printed.
+pixels, and compares the bytes; it also compares cdx_png_encode's PNG with Pillow's save().
+The seed comes from the clock unless given; it is printed.
 
 Usage: test_resample_vs_pillow.py CDX_RESIZE_RAW [--cases N] [--seed S]
 """
 import argparse
+import io
 import math
 import os
 import random
@@ -93,6 +95,12 @@ def raw_bytes(im):
     return im.tobytes()
 
 
+def pillow_png(im):
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def random_op(rng, im):
     """Returns (description, tool args, Pillow result)."""
     w, h = im.size
@@ -143,6 +151,7 @@ def main():
     npr = np.random.default_rng(seed)
     tmp = tempfile.mkdtemp(prefix="cdx_resample_")
     fin, fout = os.path.join(tmp, "in.raw"), os.path.join(tmp, "out.raw")
+    fpng = os.path.join(tmp, "out.png")
     bad = 0
     for i in range(a.cases):
         mode = MODES[i % len(MODES)]
@@ -151,8 +160,12 @@ def main():
         desc, args, ref = random_op(rng, im)
         with open(fin, "wb") as f:
             f.write(raw_bytes(im))
+        if mode == "P":
+            with open(fin + ".pal", "wb") as f:
+                f.write(im.palette.getdata()[1])
+        env = dict(os.environ, CDX_PNG_OUT=fpng)
         p = subprocess.run([a.tool, mode, str(w), str(h), fin, fout] + args,
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, env=env)
         label = f"case {i}: {mode} {w}x{h} {desc}"
         if p.returncode != 0:
             print(f"FAIL {label}: tool failed: {p.stderr.strip()}")
@@ -169,9 +182,12 @@ def main():
             print(f"FAIL {label}: size {got_size} vs {ref.size} mode {ref.mode}, "
                   f"{diff} bytes differ of {len(wv)}")
             bad += 1
+        elif mode != "CMYK" and open(fpng, "rb").read() != pillow_png(ref):
+            print(f"FAIL {label}: pixels identical but PNG bytes differ from Pillow's save()")
+            bad += 1
         else:
             print(f"ok   {label} -> {ref.size}")
-    for f in (fin, fout):
+    for f in (fin, fout, fpng, fin + ".pal"):
         if os.path.exists(f):
             os.remove(f)
     os.rmdir(tmp)

@@ -5,6 +5,8 @@
  *   cdx_resize_raw MODE W H IN.raw OUT.raw reduce FX FY X0 Y0 X1 Y1
  *   cdx_resize_raw MODE W H IN.raw OUT.raw thumb SIZE
  * Raw pixels are rows without padding (mode I: native int32). Prints "W H" of the result.
+ * Mode P reads its palette (RGB triples) from IN.raw.pal when present. With CDX_PNG_OUT set in
+ * the environment, the result is also written there with cdx_png_encode (level -1).
  */
 #include "image/image.h"
 #include "image/resample.h"
@@ -40,8 +42,16 @@ static cdx_image *read_raw(const char *path, cdx_mode mode, int w, int h) {
         }
     fclose(f);
     if (mode == CDX_MODE_P) {
-        img->palette_count = 256;
-        for (int i = 0; i < 256 * 3; i++) img->palette[i] = (uint8_t)(i / 3);
+        char pal_path[4096];
+        snprintf(pal_path, sizeof pal_path, "%s.pal", path);
+        FILE *pf = fopen(pal_path, "rb");
+        if (pf) {
+            img->palette_count = (int)(fread(img->palette, 1, sizeof img->palette, pf) / 3);
+            fclose(pf);
+        } else {
+            img->palette_count = 256;
+            for (int i = 0; i < 256 * 3; i++) img->palette[i] = (uint8_t)(i / 3);
+        }
     }
     return img;
 }
@@ -102,6 +112,18 @@ int main(int argc, char **argv) {
     }
     printf("%d %d\n", out->width, out->height);
     rc = write_raw(argv[5], out);
+    const char *png_out = getenv("CDX_PNG_OUT");
+    if (rc == 0 && png_out) {
+        uint8_t *png;
+        size_t len;
+        rc = cdx_png_encode(out, -1, &png, &len, &err);
+        FILE *f = rc == 0 ? fopen(png_out, "wb") : NULL;
+        if (f) {
+            fwrite(png, 1, len, f);
+            rc = fclose(f);
+        }
+        if (rc == 0) free(png);
+    }
     cdx_image_free(out);
     return rc == 0 ? 0 : 1;
 }
