@@ -4,7 +4,8 @@
 set -euo pipefail
 profile=${1:-build}
 
-build_pkgs=(gcc make cmake pkg-config libturbojpeg0-dev libpng-dev libwebp-dev libgif-dev zlib1g-dev)
+build_pkgs=(gcc make cmake pkg-config libturbojpeg0-dev libpng-dev libwebp-dev libgif-dev zlib1g-dev
+  protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev libzstd-dev)
 test_pkgs=(libcmocka-dev python3-pil python3-numpy)
 ci_pkgs=(clang libclang-rt-14-dev)
 
