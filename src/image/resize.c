@@ -104,6 +104,8 @@ int img_resize(const cdx_image *src, int out_w, int out_h, img_filter filter, co
         return cdx_fail(err, CDX_EINVAL, "resize: height and width must be > 0 (%dx%d)", out_w,
                         out_h);
     if (!filter_valid(filter)) return cdx_fail(err, CDX_EINVAL, "resize: unknown filter %d", filter);
+    if (reducing_gap > 0 && reducing_gap < 1.0)
+        return cdx_fail(err, CDX_EINVAL, "resize: reducing_gap must be 1.0 or greater");
     double box[4] = {0, 0, src->width, src->height};
     if (box_in) memcpy(box, box_in, sizeof box);
     if (out_w == src->width && out_h == src->height && box[0] == 0 && box[1] == 0 &&
