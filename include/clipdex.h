@@ -149,6 +149,23 @@ int64_t cdx_jina_image_tokens(int width, int height);
 /* The size Pillow's thumbnail((size, size)) gives an image of width x height (never larger). */
 void cdx_thumbnail_size(int width, int height, int size, int *thumb_w, int *thumb_h);
 
+/* ---- Vector search: distance types --------------------------------------------------------- */
+
+/* The distance types LanceDB offers, with `_distance` defined as LanceDB 0.31 defines it:
+ * L2 = squared Euclidean distance, COSINE = 1 - cos(angle), DOT = 1 - dot product. */
+typedef enum cdx_metric {
+    CDX_METRIC_L2 = 0,
+    CDX_METRIC_COSINE = 1,
+    CDX_METRIC_DOT = 2,
+} cdx_metric;
+
+/* "l2", "cosine" or "dot" (the names LanceDB's distanceType takes); "unknown" otherwise. */
+const char *cdx_metric_name(cdx_metric metric);
+
+/* Parses a metric name as LanceDB spells it ("l2", "cosine", "dot"; case-insensitive, and
+ * "euclidean" for l2). Fails with CDX_EINVAL naming the string when it is none of those. */
+int cdx_metric_parse(const char *name, cdx_metric *out, cdx_error *err);
+
 #ifdef __cplusplus
 }
 #endif
