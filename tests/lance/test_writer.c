@@ -212,6 +212,58 @@ static void test_zero_rows_make_a_valid_empty_file(void **state)
     (void)state;
 }
 
+/* Null items inside valid vectors (item validity without row nulls, and with them). */
+static void test_fsl_item_nulls_roundtrip(void **state)
+{
+    char *dir = make_temp_dir();
+    uint32_t dims[] = {8, 768};
+    for (int minor = 0; minor <= 1; minor++)
+        for (int d = 0; d < 2; d++)
+            for (uint64_t mod = 0; mod <= 4; mod += 4) {
+                char path[600];
+                snprintf(path, sizeof path, "%s/items%d_%d_%d.lance", dir, minor, d, (int)mod);
+                lance_field_desc f = F("v", 0, LANCE_TYPE_FSL_F32, dims[d], 1);
+                rows_spec s = S(LANCE_TYPE_FSL_F32, dims[d], mod, 1, 0);
+                lance_column col = {0};
+                rows_fill(&s, 0, 100, &col);
+                size_t bits = 100 * (size_t)dims[d];
+                col.item_validity = malloc(bits / 8 + 1);
+                memset(col.item_validity, 0xff, bits / 8 + 1);
+                for (size_t b = 3; b < bits; b += 37) {
+                    col.item_validity[b / 8] &= (uint8_t) ~(1u << (b % 8));
+                    ((float *)col.values)[b] = 0;
+                }
+                lance_writer *w = NULL;
+                cdx_error err = {0};
+                assert_int_equal(lance_writer_open(path, &f, 1, minor, &w, &err), 0);
+                assert_int_equal(lance_writer_add(w, &col, &err), 0);
+                assert_int_equal(lance_writer_finish(w, NULL, &err), 0);
+                lance_datafile *df = NULL;
+                assert_int_equal(lance_datafile_open(path, &df, &err), 0);
+                lance_column got = {0};
+                int rc = lance_datafile_read_column(df, 0, LANCE_TYPE_FSL_F32, dims[d], &got, &err);
+                if (rc) fail_msg("%s", err.message);
+                assert_non_null(got.item_validity);
+                for (uint64_t r = 0; r < 100; r++) {
+                    assert_int_equal(lance_column_is_valid(&got, r), lance_column_is_valid(&col, r));
+                    if (!lance_column_is_valid(&col, r)) continue;
+                    for (uint32_t j = 0; j < dims[d]; j++) {
+                        size_t b = r * dims[d] + j;
+                        int want = (col.item_validity[b / 8] >> (b % 8)) & 1;
+                        assert_int_equal((got.item_validity[b / 8] >> (b % 8)) & 1, want);
+                        if (want)
+                            assert_true(((float *)got.values)[b] == ((float *)col.values)[b]);
+                    }
+                }
+                lance_column_free(&got);
+                lance_column_free(&col);
+                lance_datafile_close(df);
+            }
+    remove_tree(dir);
+    free(dir);
+    (void)state;
+}
+
 static uint64_t le64(const uint8_t *p)
 {
     uint64_t v = 0;
@@ -320,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_long_strings_roundtrip),
         cmocka_unit_test(test_hundred_batches_of_a_thousand_rows_roundtrip_in_many_pages),
         cmocka_unit_test(test_zero_rows_make_a_valid_empty_file),
+        cmocka_unit_test(test_fsl_item_nulls_roundtrip),
         cmocka_unit_test(test_container_invariants_footer_tables_alignment),
         cmocka_unit_test(test_bad_batches_are_refused_and_abort_leaves_no_file),
     };
