@@ -302,6 +302,23 @@ int cdx_table_delete_ids(cdx_table *t, const char *col, const int64_t *ids, size
 int cdx_table_delete_eq_utf8(cdx_table *t, const char *col, const char *value,
                              uint64_t *deleted, cdx_error *err);
 
+/* ---- Vector search: distance types --------------------------------------------------------- */
+
+/* The distance types LanceDB offers, with `_distance` defined as LanceDB 0.31 defines it:
+ * L2 = squared Euclidean distance, COSINE = 1 - cos(angle), DOT = 1 - dot product. */
+typedef enum cdx_metric {
+    CDX_METRIC_L2 = 0,
+    CDX_METRIC_COSINE = 1,
+    CDX_METRIC_DOT = 2,
+} cdx_metric;
+
+/* "l2", "cosine" or "dot" (the names LanceDB's distanceType takes); "unknown" otherwise. */
+const char *cdx_metric_name(cdx_metric metric);
+
+/* Parses a metric name as LanceDB spells it ("l2", "cosine", "dot"; case-insensitive, and
+ * "euclidean" for l2). Fails with CDX_EINVAL naming the string when it is none of those. */
+int cdx_metric_parse(const char *name, cdx_metric *out, cdx_error *err);
+
 #ifdef __cplusplus
 }
 #endif
