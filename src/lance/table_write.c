@@ -188,7 +188,7 @@ int cdx_table_create(const char *db_dir, const char *name, const cdx_field *fiel
     else if (storage && strcmp(storage, "2.1"))
         return cdx_fail(err, CDX_EINVAL, "%s: storage version '%s' (want 2.0 or 2.1)", name,
                         storage);
-    lance_field_desc *f;
+    lance_field_desc *f = NULL;
     int rc = create_fields(name, fields, n, &f, err);
     if (rc) return rc;
     char dir[4096], sub[4200];
@@ -403,13 +403,15 @@ static int head_schema_matches(const Lance__Table__Manifest *m, const lance_fiel
 }
 
 /* One commit attempt of the appender's files on the current head. */
-static int appender_commit_once(cdx_appender *a, lance_head *head, cdx_error *err)
+static int appender_commit_once(cdx_appender *a, lance_head *head, int *fatal, cdx_error *err)
 {
     const char *dir = a->table->dir;
     if (!head->version) return cdx_fail(err, CDX_ENOTFOUND, "%s: the table is gone", dir);
+    *fatal = 1;
     if (!head_schema_matches(head->manifest, a->fields, a->nfields))
         return cdx_fail(err, CDX_ECONFLICT, "%s: the table was overwritten with another schema "
                         "during the append", dir);
+    *fatal = 0;
     Lance__Table__Manifest *m = head->manifest;
     uint64_t id = lance_manifest_next_fragment_id(m);
     if (id + a->nfiles > UINT32_MAX)
@@ -457,12 +459,12 @@ int cdx_appender_commit(cdx_appender *a, cdx_error *err)
     uint64_t version = 0;
     for (int attempt = 0; !rc && !version && a->nfiles; attempt++) {
         lance_head head;
+        int fatal = 1;
         rc = lance_head_load(a->table->dir, &head, err);
-        if (!rc) rc = appender_commit_once(a, &head, err);
+        if (!rc) rc = appender_commit_once(a, &head, &fatal, err);
         if (!rc) version = head.version + 1;
         lance_head_free(&head);
-        if (rc == CDX_ECONFLICT && attempt < LANCE_COMMIT_RETRIES &&
-            !strstr(err ? err->message : "", "overwritten")) {
+        if (rc == CDX_ECONFLICT && !fatal && attempt < LANCE_COMMIT_RETRIES) {
             lance_commit_backoff(attempt);
             rc = 0;
         }
