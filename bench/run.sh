@@ -65,7 +65,7 @@ collect c < <("$build/bench/bench_thumb" --seconds "$seconds" --threads "$cores"
 collect p < <("$py" "$root/bench/bench_pillow.py" --seconds "$seconds" --procs "$cores" "${inputs[@]}")
 check_quiet "after"
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else printf "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2fx", a / b; else printf "-" }'; }
 status=0
 cell() { # cell KEY — a measured rate, or "failed" (and a nonzero exit) when none came back
   if [ -n "${rate[$1]:-}" ]; then echo "${rate[$1]}"; else echo failed; fi
