@@ -197,11 +197,14 @@ int main(int argc, char **argv) {
     double seconds = 2.0;
     int first = 1;
     for (; first < argc && argv[first][0] == '-'; first++) {
-        if (!strcmp(argv[first], "--threads") && first + 1 < argc) threads = atoi(argv[++first]);
+        if (!strcmp(argv[first], "--threads") && first + 1 < argc)
+            threads = atoi(argv[++first]);
         else if (!strcmp(argv[first], "--seconds") && first + 1 < argc)
             seconds = atof(argv[++first]);
-        else if (!strcmp(argv[first], "--steps")) steps = 1;
-        else return bench_usage();
+        else if (!strcmp(argv[first], "--steps"))
+            steps = 1;
+        else
+            return bench_usage();
     }
     if (first == argc || threads < 1 || threads > 1024 || !(seconds > 0)) return bench_usage();
     int rc = 0;
@@ -209,10 +212,14 @@ int main(int argc, char **argv) {
         bench_input in;
         if (bench_read(argv[i], &in)) return 1;
         double rate = 0;
-        if (bench_pipeline_once(&in)) rc = 1; /* warm-up: page in code and data */
-        else if (steps) rc = bench_steps(&in) ? 1 : 0;
-        else if (bench_throughput(&in, threads, seconds, &rate)) rc = 1;
-        else printf("RESULT\t%s\t%d\t%.2f\n", in.name, threads, rate);
+        if (bench_pipeline_once(&in))
+            rc = 1; /* warm-up: page in code and data */
+        else if (steps)
+            rc = bench_steps(&in) ? 1 : 0;
+        else if (bench_throughput(&in, threads, seconds, &rate))
+            rc = 1;
+        else
+            printf("RESULT\t%s\t%d\t%.2f\n", in.name, threads, rate);
         fflush(stdout);
         free(in.data);
     }

@@ -36,20 +36,21 @@ typedef struct cost_run {
 } cost_run;
 
 static void cost_usage(FILE *out) {
-    fprintf(out,
-            "usage: clipdex cost PATH... [--json] [--no-exif] [--size N] [--max-pixels N]\n\n"
-            "Reports what Jina bills for each image (ceil(w/224) x ceil(h/224) tiles of 1000\n"
-            "tokens) sent as is and as the thumbnail clipdex sends, then the totals and the\n"
-            "tokens saved. Directories are walked recursively (sorted; hidden files and junk\n"
-            "such as .DS_Store, ._*, @eaDir, Thumbs.db skipped). Only headers and EXIF are read.\n\n"
-            "options:\n"
-            "  --json           print one JSON object instead of a table\n"
-            "  --no-exif        ignore the EXIF orientation (sizes as stored)\n"
-            "  --size N         thumbnail bounding box in pixels (default 224)\n"
-            "  --max-pixels N   list images with more pixels as errors (default %" PRIu64 ")\n"
-            "  -h, --help       show this help\n\n"
-            "exit status: 0 every file costed, 1 some files listed under errors, 2 usage error\n",
-            CDX_DEFAULT_MAX_PIXELS);
+    fprintf(
+        out,
+        "usage: clipdex cost PATH... [--json] [--no-exif] [--size N] [--max-pixels N]\n\n"
+        "Reports what Jina bills for each image (ceil(w/224) x ceil(h/224) tiles of 1000\n"
+        "tokens) sent as is and as the thumbnail clipdex sends, then the totals and the\n"
+        "tokens saved. Directories are walked recursively (sorted; hidden files and junk\n"
+        "such as .DS_Store, ._*, @eaDir, Thumbs.db skipped). Only headers and EXIF are read.\n\n"
+        "options:\n"
+        "  --json           print one JSON object instead of a table\n"
+        "  --no-exif        ignore the EXIF orientation (sizes as stored)\n"
+        "  --size N         thumbnail bounding box in pixels (default 224)\n"
+        "  --max-pixels N   list images with more pixels as errors (default %" PRIu64 ")\n"
+        "  -h, --help       show this help\n\n"
+        "exit status: 0 every file costed, 1 some files listed under errors, 2 usage error\n",
+        CDX_DEFAULT_MAX_PIXELS);
 }
 
 static char *cost_strdup(const char *s) {
@@ -115,8 +116,8 @@ static int cost_visit(const cdx_walk_entry *entry, void *user) {
     cdx_image_info info;
     cdx_error err = {0};
     if (cdx_image_probe_file(entry->path, &run->image_opts, &info, &err) != CDX_OK)
-        return cost_add_failure(run, entry->path, err.message[0] ? err.message
-                                                                 : cdx_strerror(err.code));
+        return cost_add_failure(run, entry->path,
+                                err.message[0] ? err.message : cdx_strerror(err.code));
     return cost_add_file(run, entry->path, &info);
 }
 
@@ -176,8 +177,8 @@ static void cost_print_table(const cost_run *run, FILE *out) {
     }
     char size[32], thumb[32];
     if (run->file_count)
-        fprintf(out, "%-*s  %11s  %6s  %9s  %9s  %12s\n", path_w, "path", "size", "tiles",
-                "tokens", "thumb", "thumb tokens");
+        fprintf(out, "%-*s  %11s  %6s  %9s  %9s  %12s\n", path_w, "path", "size", "tiles", "tokens",
+                "thumb", "thumb tokens");
     for (size_t i = 0; i < run->file_count; i++) {
         const cost_file *f = &run->files[i];
         snprintf(size, sizeof size, "%dx%d", f->width, f->height);
@@ -199,7 +200,8 @@ static void cost_print_table(const cost_run *run, FILE *out) {
 }
 
 static void cost_free(cost_run *run) {
-    for (size_t i = 0; i < run->file_count; i++) free(run->files[i].path);
+    for (size_t i = 0; i < run->file_count; i++)
+        free(run->files[i].path);
     for (size_t i = 0; i < run->failure_count; i++) {
         free(run->failures[i].path);
         free(run->failures[i].reason);
@@ -236,14 +238,18 @@ int cmd_cost(int argc, char **argv) {
     int rc = CLI_EXIT_OK;
     for (int i = 1; i < argc && rc == CLI_EXIT_OK; i++) {
         const char *a = argv[i];
-        if (only_paths || a[0] != '-' || !strcmp(a, "-")) paths[npaths++] = a;
-        else if (!strcmp(a, "--")) only_paths = 1;
+        if (only_paths || a[0] != '-' || !strcmp(a, "-"))
+            paths[npaths++] = a;
+        else if (!strcmp(a, "--"))
+            only_paths = 1;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             cost_usage(stdout);
             free(paths);
             return CLI_EXIT_OK;
-        } else if (!strcmp(a, "--json")) json = 1;
-        else if (!strcmp(a, "--no-exif")) run.image_opts.no_exif = 1;
+        } else if (!strcmp(a, "--json"))
+            json = 1;
+        else if (!strcmp(a, "--no-exif"))
+            run.image_opts.no_exif = 1;
         else if (!strcmp(a, "--size")) {
             if (cli_parse_int(a, i + 1 < argc ? argv[++i] : NULL, 1, 65535, &run.size))
                 rc = CLI_EXIT_USAGE;
@@ -270,8 +276,10 @@ int cmd_cost(int argc, char **argv) {
         cli_errorf("cost: %s", err.message[0] ? err.message : cdx_strerror(wrc));
         rc = CLI_EXIT_PARTIAL;
     } else {
-        if (json) cost_print_json(&run, stdout);
-        else cost_print_table(&run, stdout);
+        if (json)
+            cost_print_json(&run, stdout);
+        else
+            cost_print_table(&run, stdout);
         rc = run.failure_count ? CLI_EXIT_PARTIAL : CLI_EXIT_OK;
     }
     if (fflush(stdout) != 0) {

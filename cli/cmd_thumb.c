@@ -13,16 +13,17 @@
 #include <unistd.h>
 
 static void thumb_usage(FILE *out) {
-    fprintf(out,
-            "usage: clipdex thumb IN OUT.png [--size N] [--no-exif] [--level 0-9]\n\n"
-            "Writes the PNG thumbnail clipdex sends to the Jina API: IN shrunk as Pillow's\n"
-            "thumbnail((N, N), LANCZOS) does (never enlarged), EXIF orientation applied.\n\n"
-            "options:\n"
-            "  --size N      bounding box in pixels (default 224)\n"
-            "  --no-exif     ignore the EXIF orientation tag\n"
-            "  --level L     zlib compression level 0-9 (default 6, as Pillow)\n"
-            "  -h, --help    show this help\n\n"
-            "exit status: 0 written, 1 the image could not be read or OUT written, 2 usage error\n");
+    fprintf(
+        out,
+        "usage: clipdex thumb IN OUT.png [--size N] [--no-exif] [--level 0-9]\n\n"
+        "Writes the PNG thumbnail clipdex sends to the Jina API: IN shrunk as Pillow's\n"
+        "thumbnail((N, N), LANCZOS) does (never enlarged), EXIF orientation applied.\n\n"
+        "options:\n"
+        "  --size N      bounding box in pixels (default 224)\n"
+        "  --no-exif     ignore the EXIF orientation tag\n"
+        "  --level L     zlib compression level 0-9 (default 6, as Pillow)\n"
+        "  -h, --help    show this help\n\n"
+        "exit status: 0 written, 1 the image could not be read or OUT written, 2 usage error\n");
 }
 
 /* Writes `len` bytes to `path` via `path`.tmp + rename. Prints an error naming the file. */
@@ -68,17 +69,21 @@ int cmd_thumb(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (only_paths || a[0] != '-' || !strcmp(a, "-")) {
-            if (!in) in = a;
-            else if (!out) out = a;
+            if (!in)
+                in = a;
+            else if (!out)
+                out = a;
             else {
                 cli_errorf("thumb: unexpected argument '%s' (see 'clipdex thumb --help')", a);
                 return CLI_EXIT_USAGE;
             }
-        } else if (!strcmp(a, "--")) only_paths = 1;
+        } else if (!strcmp(a, "--"))
+            only_paths = 1;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             thumb_usage(stdout);
             return CLI_EXIT_OK;
-        } else if (!strcmp(a, "--no-exif")) opts.no_exif = 1;
+        } else if (!strcmp(a, "--no-exif"))
+            opts.no_exif = 1;
         else if (!strcmp(a, "--size")) {
             if (cli_parse_int(a, i + 1 < argc ? argv[++i] : NULL, 1, 65535, &size))
                 return CLI_EXIT_USAGE;

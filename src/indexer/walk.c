@@ -55,7 +55,8 @@ static int walk_reserve_path(walk_ctx *ctx, size_t need) {
 /* Appends `s` to the current path, collapsing runs of '/' (also across the seam). */
 static int walk_append(walk_ctx *ctx, const char *s) {
     size_t n = strlen(s);
-    if (n > SIZE_MAX - ctx->path_len - 1) return cdx_fail(ctx->err, CDX_ENOMEM, "walk: path too long");
+    if (n > SIZE_MAX - ctx->path_len - 1)
+        return cdx_fail(ctx->err, CDX_ENOMEM, "walk: path too long");
     int rc = walk_reserve_path(ctx, ctx->path_len + n + 1);
     if (rc) return rc;
     for (size_t i = 0; i < n; i++) {
@@ -106,7 +107,8 @@ static int walk_compare_names(const void *a, const void *b) {
 }
 
 static void walk_free_names(char **names, size_t count) {
-    for (size_t i = 0; i < count; i++) free(names[i]);
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
     free(names);
 }
 
