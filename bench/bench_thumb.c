@@ -13,6 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+/* Defaults (EXIF applied, default pixel limit), as `clipdex thumb` runs. */
+static const cdx_image_opts bench_opts = {0};
+
 typedef struct bench_input {
     const char *name;
     uint8_t *data;
@@ -48,7 +51,7 @@ static int bench_read(const char *path, bench_input *in) {
 static int bench_pipeline_once(const bench_input *in) {
     cdx_error err = {0};
     cdx_image *thumb = NULL;
-    if (cdx_thumbnail_mem(in->data, in->len, in->name, 224, NULL, &thumb, &err) != CDX_OK) {
+    if (cdx_thumbnail_mem(in->data, in->len, in->name, 224, &bench_opts, &thumb, &err) != CDX_OK) {
         fprintf(stderr, "bench_thumb: %s\n", err.message);
         return -1;
     }
@@ -154,7 +157,7 @@ static int bench_steps(const bench_input *in) {
         double t1 = bench_now();
         cdx_image_free(img);
         double t2 = bench_now();
-        if (cdx_thumbnail_mem(in->data, in->len, in->name, 224, NULL, &thumb, &err)) goto fail;
+        if (cdx_thumbnail_mem(in->data, in->len, in->name, 224, &bench_opts, &thumb, &err)) goto fail;
         double t3 = bench_now();
         uint8_t *png = NULL;
         if (cdx_png_encode(thumb, -1, &png, &png_bytes, &err)) {
