@@ -157,7 +157,8 @@ static int bench_steps(const bench_input *in) {
         double t1 = bench_now();
         cdx_image_free(img);
         double t2 = bench_now();
-        if (cdx_thumbnail_mem(in->data, in->len, in->name, 224, &bench_opts, &thumb, &err)) goto fail;
+        if (cdx_thumbnail_mem(in->data, in->len, in->name, 224, &bench_opts, &thumb, &err))
+            goto fail;
         double t3 = bench_now();
         uint8_t *png = NULL;
         if (cdx_png_encode(thumb, -1, &png, &png_bytes, &err)) {
