@@ -57,6 +57,31 @@ def throughput(path, procs, seconds):
     return sum(c for c, _ in results) / max(e for _, e in results)
 
 
+def steps(path, runs=15):
+    """Median ms of Pillow's steps, split as bench_thumb --steps splits clipdex's."""
+    data = open(path, "rb").read()
+    t = {"decode": [], "resample": [], "png": [], "base64": []}
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        im = Image.open(io.BytesIO(data))
+        im.draft(im.mode, (448, 448 * im.height // im.width))  # what thumbnail() asks (approx.)
+        im.load()
+        t1 = time.perf_counter()
+        im = Image.open(io.BytesIO(data))
+        im.thumbnail((224, 224), Image.LANCZOS)
+        t2 = time.perf_counter()
+        buf = io.BytesIO()
+        im.save(buf, format="PNG")
+        t3 = time.perf_counter()
+        base64.b64encode(buf.getvalue())
+        t4 = time.perf_counter()
+        for k, v in zip(t, (t1 - t0, t2 - t1 - (t1 - t0), t3 - t2, t4 - t3)):
+            t[k].append(v * 1e3)
+    med = {k: sorted(v)[runs // 2] for k, v in t.items()}
+    print(f"STEPS\t{path}\tdecode {med['decode']:.2f} ms\tresample {med['resample']:.2f} ms\t"
+          f"png {med['png']:.2f} ms ({len(buf.getvalue())} B)\tbase64 {med['base64']:.2f} ms", flush=True)
+
+
 def make_photo(out):
     """A 4000x3000 photo-like JPEG: smooth gradients and shapes plus sensor-like noise, q90."""
     import numpy as np
@@ -77,12 +102,16 @@ def main():
     ap.add_argument("--procs", type=int, default=1)
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--make-photo", metavar="OUT")
+    ap.add_argument("--steps", action="store_true")
     ap.add_argument("files", nargs="*")
     a = ap.parse_args()
     if a.make_photo:
         make_photo(a.make_photo)
         return
     for f in a.files:
+        if a.steps:
+            steps(f)
+            continue
         print(f"RESULT\t{f}\t{a.procs}\t{throughput(f, a.procs, a.seconds):.2f}", flush=True)
 
 

@@ -87,6 +87,8 @@ if [ "$steps" = 1 ]; then
   echo
   echo "clipdex per step (median of 15, one thread):"
   "$build/bench/bench_thumb" --steps "${inputs[@]}" | sed 's/^STEPS\t//' | tr '\t' ' '
+  echo "Pillow per step (median of 15, one process; decode = draft + load, resample = thumbnail - decode):"
+  "$py" "$root/bench/bench_pillow.py" --steps "${inputs[@]}" | sed 's/^STEPS\t//' | tr '\t' ' '
 fi
 [ "$status" = 0 ] || echo "some measurements failed (see the messages above)" >&2
 exit "$status"
