@@ -185,6 +185,93 @@ typedef struct cdx_walk_opts {
 int cdx_walk(const char *const *paths, size_t n, const cdx_walk_opts *opts, cdx_walk_fn fn,
              void *user, cdx_error *err);
 
+/* ---- Lance tables (reading) ------------------------------------------------------------- */
+
+/* A LanceDB table opened at one version (read-only). Tables live in a database directory as
+ * `<db>/<name>.lance/`. */
+typedef struct cdx_table cdx_table;
+
+/* Column types clipdex reads: integers, floats, UTF-8 strings and float32 vectors (Arrow
+ * fixed_size_list<float32, dim>). */
+typedef enum cdx_column_type {
+    CDX_COLUMN_INT32,
+    CDX_COLUMN_INT64,
+    CDX_COLUMN_FLOAT32,
+    CDX_COLUMN_FLOAT64,
+    CDX_COLUMN_UTF8,
+    CDX_COLUMN_VECTOR_F32,
+} cdx_column_type;
+
+/* Lists the tables of database directory `db_dir` (entries `<name>.lance/`), sorted by name.
+ * *names is a malloc'd array of *count malloc'd strings; free it with cdx_db_free_names. */
+int cdx_db_list_tables(const char *db_dir, char ***names, size_t *count, cdx_error *err);
+void cdx_db_free_names(char **names, size_t count);
+
+/* Opens table `name` of `db_dir` at `version` (0 = the latest). Columns of types clipdex cannot
+ * read are left out of the schema. Close with cdx_table_close. */
+int cdx_table_open(const char *db_dir, const char *name, uint64_t version, cdx_table **out,
+                   cdx_error *err);
+void cdx_table_close(cdx_table *t);
+
+/* The version the table was opened at, and the newest version on disk when it was opened. */
+uint64_t cdx_table_version(const cdx_table *t);
+uint64_t cdx_table_latest_version(const cdx_table *t);
+/* Live rows (deleted rows excluded). */
+uint64_t cdx_table_num_rows(const cdx_table *t);
+
+/* Schema: column count, and each column's name, type, vector dimension (1 for scalars) and
+ * whether it is nullable. `i` is in [0, cdx_table_num_columns). */
+size_t cdx_table_num_columns(const cdx_table *t);
+const char *cdx_table_column_name(const cdx_table *t, size_t i);
+cdx_column_type cdx_table_column_type(const cdx_table *t, size_t i);
+uint32_t cdx_table_column_dim(const cdx_table *t, size_t i);
+int cdx_table_column_nullable(const cdx_table *t, size_t i);
+/* Index of the column called `name`, or -1. */
+long cdx_table_column_index(const cdx_table *t, const char *name);
+
+/* A scan yields the live rows of the table in batches (one per fragment). */
+typedef struct cdx_scan cdx_scan;
+typedef struct cdx_batch cdx_batch;
+
+/* Starts a scan of all columns. Close with cdx_scan_close. */
+int cdx_scan_open(const cdx_table *t, cdx_scan **out, cdx_error *err);
+/* Reads the next batch into *batch (owned by the scan, valid until the next call); *batch is
+ * NULL at the end. */
+int cdx_scan_next(cdx_scan *s, const cdx_batch **batch, cdx_error *err);
+void cdx_scan_close(cdx_scan *s);
+
+/* Rows in the batch, and each row's LanceDB `_rowid` (fragment id << 32 | row offset). */
+uint64_t cdx_batch_num_rows(const cdx_batch *b);
+uint64_t cdx_batch_row_id(const cdx_batch *b, uint64_t row);
+/* Whether the value of column `col` at `row` is null. */
+int cdx_batch_is_null(const cdx_batch *b, size_t col, uint64_t row);
+/* The values of column `col` when it has that type (else NULL): num_rows elements, or
+ * num_rows * dim floats for vectors (row-major). Null slots hold 0. */
+const int32_t *cdx_batch_int32(const cdx_batch *b, size_t col);
+const int64_t *cdx_batch_int64(const cdx_batch *b, size_t col);
+const float *cdx_batch_float32(const cdx_batch *b, size_t col);
+const double *cdx_batch_float64(const cdx_batch *b, size_t col);
+/* The string at `row` of a UTF8 column (not NUL-terminated; length in *len), or NULL when the
+ * column is not UTF8. Null rows give "" with length 0. */
+const char *cdx_batch_utf8(const cdx_batch *b, size_t col, uint64_t row, size_t *len);
+
+/* ---- Vector search: distance types --------------------------------------------------------- */
+
+/* The distance types LanceDB offers, with `_distance` defined as LanceDB 0.31 defines it:
+ * L2 = squared Euclidean distance, COSINE = 1 - cos(angle), DOT = 1 - dot product. */
+typedef enum cdx_metric {
+    CDX_METRIC_L2 = 0,
+    CDX_METRIC_COSINE = 1,
+    CDX_METRIC_DOT = 2,
+} cdx_metric;
+
+/* "l2", "cosine" or "dot" (the names LanceDB's distanceType takes); "unknown" otherwise. */
+const char *cdx_metric_name(cdx_metric metric);
+
+/* Parses a metric name as LanceDB spells it ("l2", "cosine", "dot"; case-insensitive, and
+ * "euclidean" for l2). Fails with CDX_EINVAL naming the string when it is none of those. */
+int cdx_metric_parse(const char *name, cdx_metric *out, cdx_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,9 +3,13 @@
 # As root it runs apt-get; otherwise it prints the exact `sudo apt-get install ...` line and stops.
 set -euo pipefail
 profile=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
 
-build_pkgs=(gcc make cmake pkg-config libturbojpeg0-dev libpng-dev libwebp-dev libgif-dev zlib1g-dev)
+build_pkgs=(gcc make cmake pkg-config libturbojpeg0-dev libpng-dev libwebp-dev libgif-dev zlib1g-dev
+  protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev libzstd-dev)
 test_pkgs=(libcmocka-dev python3-pil python3-numpy)
+# Node runs the LanceDB oracle; any Node >= 18 with npm will do, Debian's only when none is there.
+if [ "$profile" != build ] && ! command -v npm >/dev/null; then test_pkgs+=(nodejs npm); fi
 ci_pkgs=(clang libclang-rt-14-dev)
 
 pkgs=("${build_pkgs[@]}")
@@ -22,7 +26,20 @@ for p in "${pkgs[@]}"; do
   [ "$status" = "installed" ] || missing+=("$p")
 done
 
+# The LanceDB oracle for tests/interop (npm @lancedb/lancedb 0.31.0, pinned by its lockfile):
+# installed when node_modules is missing or older than the lockfile.
+interop_npm() {
+  local dir=$root/tests/interop
+  [ "$profile" = build ] && return 0
+  command -v npm >/dev/null || return 0
+  if [ ! -d "$dir/node_modules/@lancedb/lancedb" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "installing the LanceDB test oracle: npm ci --prefix tests/interop" >&2
+    npm ci --prefix "$dir" --no-audit --no-fund >/dev/null
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  interop_npm
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -34,3 +51,4 @@ echo "installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+interop_npm

@@ -1,0 +1,35 @@
+/*
+ * table.h — the Lance table reader behind the public cdx_table API: a manifest, the readable
+ * top-level columns of its schema, and per-fragment reads that apply deletion files.
+ */
+#ifndef CDX_LANCE_TABLE_H
+#define CDX_LANCE_TABLE_H
+
+#include "clipdex.h"
+#include "lance/column.h"
+#include "table.pb-c.h"
+
+typedef struct lance_table_column {
+    const char *name; /* points into the manifest */
+    int32_t field_id;
+    lance_type type;
+    uint32_t dim;
+    int nullable;
+} lance_table_column;
+
+struct cdx_table {
+    char *dir; /* <db>/<name>.lance */
+    Lance__Table__Manifest *manifest;
+    uint64_t latest;
+    uint64_t live_rows;
+    lance_table_column *cols;
+    size_t ncols;
+};
+
+/* Reads the live rows of fragment `frag` (index into the manifest): cols[i] gets column i of
+ * the table (caller frees each with lance_column_free); *offsets (malloc'd, caller frees) the
+ * physical row offset of each live row; *nrows their count. */
+int lance_table_read_fragment(const cdx_table *t, size_t frag, lance_column *cols,
+                              uint32_t **offsets, uint64_t *nrows, cdx_error *err);
+
+#endif
