@@ -114,11 +114,7 @@ static void png_take_trns(png_ctx *c, cdx_image *img, int type) {
             memset(img->palette_alpha, 0xFF, sizeof img->palette_alpha);
             img->palette_alpha[first_zero] = 0;
             img->palette_alpha_count = first_zero + 1;
-        } else if (zeros == 0 && others == 0) {
-            /* all opaque: Pillow's regex does not match and the bytes are kept */
-            memcpy(img->palette_alpha, alpha, (size_t)n);
-            img->palette_alpha_count = n;
-        } else {
+        } else { /* anything else (all opaque too): Pillow keeps the bytes */
             memcpy(img->palette_alpha, alpha, (size_t)n);
             img->palette_alpha_count = n;
         }

@@ -1,0 +1,100 @@
+/*
+ * bench_thumb_steps.c — times each step of the API path on one image file, single thread:
+ * decode (at the JPEG draft scale thumbnail() picks), resize to the thumbnail, PNG encode at
+ * every zlib level (-1 = Pillow's default 6 + its filter heuristic), base64. Prints the
+ * minimum and median over N runs in milliseconds.
+ *   bench_thumb_steps FILE [RUNS]
+ */
+#include "image/image.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void report(const char *step, double *t, int n, const char *extra) {
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    printf("%-22s min %7.2f ms  median %7.2f ms  %s\n", step, t[0], t[n / 2], extra);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_thumb_steps FILE [RUNS]\n");
+        return 2;
+    }
+    const int runs = argc > 2 ? atoi(argv[2]) : 20;
+    double *t = calloc((size_t)runs, sizeof *t);
+    uint8_t *data;
+    size_t len;
+    cdx_error err = {0};
+    img_header hdr;
+    if (!t || img_read_file(argv[1], &data, &len, &err) ||
+        img_read_header(data, len, argv[1], &hdr, &err)) {
+        fprintf(stderr, "%s\n", err.message);
+        return 1;
+    }
+    int tw, th, scale = 1;
+    cdx_thumbnail_size(hdr.width, hdr.height, 224, &tw, &th);
+    if (hdr.format == CDX_FORMAT_JPEG) {
+        const int s = hdr.width / (2 * tw) < hdr.height / (2 * th) ? hdr.width / (2 * tw)
+                                                                   : hdr.height / (2 * th);
+        scale = s >= 8 ? 8 : s >= 4 ? 4 : s >= 2 ? 2 : 1;
+    }
+    cdx_image *img = NULL, *thumb = NULL;
+    char extra[128];
+    for (int i = 0; i < runs; i++) {
+        double t0 = now_ms();
+        img_decode(data, len, argv[1], scale, CDX_DEFAULT_MAX_PIXELS, &img, &err);
+        t[i] = now_ms() - t0;
+        if (i + 1 < runs) cdx_image_free(img);
+    }
+    snprintf(extra, sizeof extra, "%dx%d at 1/%d", img->width, img->height, scale);
+    report("decode", t, runs, extra);
+    const double box[4] = {0, 0, (double)hdr.width / scale, (double)hdr.height / scale};
+    for (int i = 0; i < runs; i++) {
+        double t0 = now_ms();
+        img_resize(img, tw, th, IMG_LANCZOS, box, 2.0, &thumb, &err);
+        t[i] = now_ms() - t0;
+        if (i + 1 < runs) cdx_image_free(thumb);
+    }
+    snprintf(extra, sizeof extra, "-> %dx%d %s", tw, th, cdx_mode_name(thumb->mode));
+    report("resize (reduce+LANCZOS)", t, runs, extra);
+    uint8_t *png = NULL;
+    size_t png_len = 0;
+    for (int level = -1; level <= 9; level++) {
+        for (int i = 0; i < runs; i++) {
+            free(png);
+            double t0 = now_ms();
+            cdx_png_encode(thumb, level, &png, &png_len, &err);
+            t[i] = now_ms() - t0;
+        }
+        char step[32];
+        snprintf(step, sizeof step, "png level %d", level);
+        snprintf(extra, sizeof extra, "%zu bytes", png_len);
+        report(step, t, runs, extra);
+    }
+    for (int i = 0; i < runs; i++) {
+        double t0 = now_ms();
+        char *b64 = cdx_base64_encode(png, png_len, NULL);
+        t[i] = now_ms() - t0;
+        free(b64);
+    }
+    report("base64", t, runs, "");
+    free(png);
+    cdx_image_free(thumb);
+    cdx_image_free(img);
+    free(data);
+    free(t);
+    return 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * resample.h — the building blocks behind img_resize (Pillow 9.4's libImaging Resample.c,
+ * Reduce.c, Geometry.c nearest scaling and the RGBa/La conversions), shared by resize.c and
+ * thumbnail.c and tested one by one. Boxes are C float here, as Pillow's _resize parses them.
+ */
+#ifndef CDX_IMAGE_RESAMPLE_H
+#define CDX_IMAGE_RESAMPLE_H
+
+#include "image/image.h"
+
+/* Pillow's ImagingResample: two-pass separable convolution of `src` (L, LA, RGB, RGBA, CMYK:
+ * 8-bit fixed point per channel; I: double with int32 intermediate) over `box` to out_w x out_h.
+ * `filter` must not be IMG_NEAREST. NULL on OOM. */
+cdx_image *img_resample(const cdx_image *src, int out_w, int out_h, img_filter filter,
+                        const float box[4]);
+
+/* Pillow's ImagingReduce: fx x fy box average of the region box = (x0, y0, x1, y1) (integers,
+ * inside the image), partial last row/column included. NULL on OOM. */
+cdx_image *img_reduce(const cdx_image *src, int fx, int fy, const int box[4]);
+
+/* Pillow's ImagingScaleAffine (NEAREST resize over a float box), for any mode. NULL on OOM. */
+cdx_image *img_nearest(const cdx_image *src, int out_w, int out_h, const float box[4]);
+
+/* In place RGBA -> RGBa / LA -> La (c = c * a / 255 as Pillow's MULDIV255) and back
+ * (c = min(255, 255 * c / a) for 0 < a < 255). Other modes are left alone. */
+void img_premultiply(cdx_image *img);
+void img_unpremultiply(cdx_image *img);
+
+/* Copy of the region (x0, y0) .. (x0 + w, y0 + h), which must lie inside src. NULL on OOM. */
+cdx_image *img_crop(const cdx_image *src, int x0, int y0, int w, int h);
+
+#endif
