@@ -59,10 +59,13 @@ collect() { # collect KEY < RESULT lines
     [ "$tag" = RESULT ] && rate["$1|$file|$n"]=$r
   done
 }
-collect c < <("$build/bench/bench_thumb" --seconds "$seconds" "${inputs[@]}")
-collect p < <("$py" "$root/bench/bench_pillow.py" --seconds "$seconds" "${inputs[@]}")
-collect c < <("$build/bench/bench_thumb" --seconds "$seconds" --threads "$cores" "${inputs[@]}")
-collect p < <("$py" "$root/bench/bench_pillow.py" --seconds "$seconds" --procs "$cores" "${inputs[@]}")
+# Interleaved per input, so that a change in background load hits both sides alike.
+for f in "${inputs[@]}"; do
+  collect c < <("$build/bench/bench_thumb" --seconds "$seconds" "$f")
+  collect p < <("$py" "$root/bench/bench_pillow.py" --seconds "$seconds" "$f")
+  collect c < <("$build/bench/bench_thumb" --seconds "$seconds" --threads "$cores" "$f")
+  collect p < <("$py" "$root/bench/bench_pillow.py" --seconds "$seconds" --procs "$cores" "$f")
+done
 check_quiet "after"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2fx", a / b; else printf "-" }'; }
