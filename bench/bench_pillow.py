@@ -25,13 +25,13 @@ def worker(data, seconds, barrier):
     pipeline_once(data)  # warm-up, as bench_thumb does
     if barrier is not None:
         barrier.wait()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     count, elapsed = 0, 0.0
     while elapsed < seconds:
         pipeline_once(data)
         count += 1
         elapsed = time.perf_counter() - t0
-    return count, elapsed
+    return count, elapsed, time.process_time() - c0
 
 
 def _pool_worker(args):
@@ -49,12 +49,13 @@ def _init(barrier):
 
 def throughput(path, procs, seconds):
     if procs == 1:
-        count, elapsed = worker(open(path, "rb").read(), seconds, None)
-        return count / elapsed
+        count, elapsed, cpu = worker(open(path, "rb").read(), seconds, None)
+        return count / elapsed, count / cpu
     barrier = mp.Barrier(procs)
     with mp.Pool(procs, initializer=_init, initargs=(barrier,)) as pool:
         results = pool.map(_pool_worker, [(path, seconds)] * procs, chunksize=1)
-    return sum(c for c, _ in results) / max(e for _, e in results)
+    total = sum(r[0] for r in results)
+    return total / max(r[1] for r in results), total / sum(r[2] for r in results)
 
 
 def steps(path, runs=15):
@@ -112,7 +113,8 @@ def main():
         if a.steps:
             steps(f)
             continue
-        print(f"RESULT\t{f}\t{a.procs}\t{throughput(f, a.procs, a.seconds):.2f}", flush=True)
+        rate, cpu_rate = throughput(f, a.procs, a.seconds)
+        print(f"RESULT\t{f}\t{a.procs}\t{rate:.2f}\t{cpu_rate:.2f}", flush=True)
 
 
 if __name__ == "__main__":

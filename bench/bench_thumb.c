@@ -2,7 +2,8 @@
  * bench_thumb.c — throughput of the Jina API path: in-memory file bytes → decode → thumbnail
  * (224, LANCZOS) → PNG → base64, on one thread and on T threads (each thread runs the whole
  * pipeline on its own image, as the indexer does). Prints one "RESULT<TAB>file<TAB>threads<TAB>
- * img/s" line per measurement for bench/run.sh. With --steps, times each step separately.
+ * img/s<TAB>img per CPU-second" line per measurement for bench/run.sh. With --steps, times each
+ * step separately.
  */
 #include "clipdex.h"
 #include "image/image.h"
@@ -28,12 +29,19 @@ typedef struct bench_worker {
     pthread_barrier_t *start;
     long count;
     double elapsed;
+    double cpu; /* this thread's CPU seconds over the same span */
     int failed;
 } bench_worker;
 
 static double bench_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double bench_thread_cpu(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -73,7 +81,7 @@ static int bench_pipeline_once(const bench_input *in) {
 static void *bench_worker_run(void *arg) {
     bench_worker *w = arg;
     pthread_barrier_wait(w->start);
-    double t0 = bench_now();
+    double t0 = bench_now(), c0 = bench_thread_cpu();
     do {
         if (bench_pipeline_once(w->input)) {
             w->failed = 1;
@@ -82,11 +90,13 @@ static void *bench_worker_run(void *arg) {
         w->count++;
         w->elapsed = bench_now() - t0;
     } while (w->elapsed < w->min_seconds);
+    w->cpu = bench_thread_cpu() - c0;
     return NULL;
 }
 
 /* Images per second with `threads` threads, each running the pipeline for min_seconds. */
-static int bench_throughput(const bench_input *in, int threads, double min_seconds, double *rate) {
+static int bench_throughput(const bench_input *in, int threads, double min_seconds, double *rate,
+                            double *cpu_rate) {
     bench_worker *workers = calloc((size_t)threads, sizeof *workers);
     pthread_t *ids = calloc((size_t)threads, sizeof *ids);
     pthread_barrier_t start;
@@ -97,7 +107,7 @@ static int bench_throughput(const bench_input *in, int threads, double min_secon
     }
     int failed = 0, started = 0;
     for (int t = 0; t < threads; t++) {
-        workers[t] = (bench_worker){in, min_seconds, &start, 0, 0.0, 0};
+        workers[t] = (bench_worker){in, min_seconds, &start, 0, 0.0, 0.0, 0};
         if (pthread_create(&ids[t], NULL, bench_worker_run, &workers[t])) {
             fprintf(stderr, "bench_thumb: cannot start thread %d\n", t);
             abort(); /* the others wait on the barrier forever: give up loudly */
@@ -105,17 +115,19 @@ static int bench_throughput(const bench_input *in, int threads, double min_secon
         started++;
     }
     long total = 0;
-    double longest = 0.0;
+    double longest = 0.0, cpu = 0.0;
     for (int t = 0; t < started; t++) {
         pthread_join(ids[t], NULL);
         failed |= workers[t].failed;
         total += workers[t].count;
         if (workers[t].elapsed > longest) longest = workers[t].elapsed;
+        cpu += workers[t].cpu;
     }
     pthread_barrier_destroy(&start);
     free(workers);
     free(ids);
     *rate = longest > 0 ? (double)total / longest : 0.0;
+    *cpu_rate = cpu > 0 ? (double)total / cpu : 0.0;
     return failed ? -1 : 0;
 }
 
@@ -215,15 +227,15 @@ int main(int argc, char **argv) {
     for (int i = first; i < argc && !rc; i++) {
         bench_input in;
         if (bench_read(argv[i], &in)) return 1;
-        double rate = 0;
+        double rate = 0, cpu_rate = 0;
         if (bench_pipeline_once(&in))
             rc = 1; /* warm-up: page in code and data */
         else if (steps)
             rc = bench_steps(&in) ? 1 : 0;
-        else if (bench_throughput(&in, threads, seconds, &rate))
+        else if (bench_throughput(&in, threads, seconds, &rate, &cpu_rate))
             rc = 1;
         else
-            printf("RESULT\t%s\t%d\t%.2f\n", in.name, threads, rate);
+            printf("RESULT\t%s\t%d\t%.2f\t%.2f\n", in.name, threads, rate, cpu_rate);
         fflush(stdout);
         free(in.data);
     }

@@ -55,8 +55,8 @@ check_quiet() {
 check_quiet "before"
 declare -A rate
 collect() { # collect KEY < RESULT lines
-  while IFS=$'\t' read -r tag file n r; do
-    [ "$tag" = RESULT ] && rate["$1|$file|$n"]=$r
+  while IFS=$'\t' read -r tag file n r cpu; do
+    [ "$tag" = RESULT ] && rate["$1|$file|$n"]=$r && rate["$1cpu|$file|$n"]=$cpu
   done
 }
 # Interleaved per input, so that a change in background load hits both sides alike.
@@ -75,16 +75,18 @@ cell() { # cell KEY — a measured rate, or "failed" (and a nonzero exit) when n
 }
 echo
 echo "clipdex vs Pillow $("$py" -c 'import PIL; print(PIL.__version__)'): decode -> thumbnail 224 LANCZOS -> PNG -> base64, images/s ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
-[ -n "$noisy" ] && echo "NOISY RUN:$noisy"
+[ -n "$noisy" ] && echo "NOISY RUN:$noisy" &&
+  echo "(images/s are wall-clock and suffer most; the last column divides by CPU time used and is steadier)"
 echo
-echo "| input | clipdex 1 thread | Pillow 1 process | ratio | clipdex $cores threads | Pillow $cores processes | ratio |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| input | clipdex 1 thread | Pillow 1 process | ratio | clipdex $cores threads | Pillow $cores processes | ratio | ratio per CPU-second (1 thread) |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for f in "${inputs[@]}"; do
   c1=$(cell "c|$f|1") p1=$(cell "p|$f|1") cn=$(cell "c|$f|$cores") pn=$(cell "p|$f|$cores")
   case "$c1 $p1 $cn $pn" in *failed*) status=1 ;; esac
   size=$(stat -c %s "$f")
   label="$(basename "$f") ($(awk -v s="$size" 'BEGIN { printf "%.1f MB", s / 1e6 }'))"
-  echo "| $label | $c1 | $p1 | $(ratio "$c1" "$p1") | $cn | $pn | $(ratio "$cn" "$pn") |"
+  cc=$(cell "ccpu|$f|1") pc=$(cell "pcpu|$f|1")
+  echo "| $label | $c1 | $p1 | $(ratio "$c1" "$p1") | $cn | $pn | $(ratio "$cn" "$pn") | $(ratio "$cc" "$pc") |"
 done
 if [ "$steps" = 1 ]; then
   echo
