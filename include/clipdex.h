@@ -219,6 +219,89 @@ const double *cdx_batch_float64(const cdx_batch *b, size_t col);
  * column is not UTF8. Null rows give "" with length 0. */
 const char *cdx_batch_utf8(const cdx_batch *b, size_t col, uint64_t row, size_t *len);
 
+/* ---- Lance tables (writing) ------------------------------------------------------------- */
+
+/* One column of a table schema, declared in C like the recipe's LanceModel:
+ *   static const cdx_field recipe[] = {{"file_id", CDX_COLUMN_INT64},
+ *       {"file_name", CDX_COLUMN_UTF8}, {"vector", CDX_COLUMN_VECTOR_F32, 768}};
+ * `dim` is the vector dimension (ignored for scalars); columns are nullable unless not_null. */
+typedef struct cdx_field {
+    const char *name;
+    cdx_column_type type;
+    uint32_t dim;
+    int not_null;
+} cdx_field;
+
+/* What cdx_table_create does when the table exists: fail (CDX_EEXIST), commit a new empty
+ * version with the new schema (older versions stay readable), or open it (the schema must be
+ * the same, else CDX_EEXIST). */
+typedef enum cdx_create_mode {
+    CDX_CREATE,
+    CDX_OVERWRITE,
+    CDX_EXIST_OK,
+} cdx_create_mode;
+
+/* Creates table `name` in `db_dir` (made if missing) with `n` columns, as Lance data storage
+ * `storage` "2.1" (NULL: the default, as LanceDB 0.31) or "2.0". The new version has no rows.
+ * *out is opened at the resulting version; close it with cdx_table_close. */
+int cdx_table_create(const char *db_dir, const char *name, const cdx_field *fields, size_t n,
+                     cdx_create_mode mode, const char *storage, cdx_table **out, cdx_error *err);
+
+/* A batch of rows to append, column-wise, shaped by a table's schema. Every set column must
+ * have the same row count; columns never set are all null (an error for not-null columns).
+ * Values are copied. Free with cdx_rows_free. */
+typedef struct cdx_rows cdx_rows;
+
+int cdx_rows_new(const cdx_table *t, cdx_rows **out, cdx_error *err);
+void cdx_rows_free(cdx_rows *r);
+/* Forgets all values so the builder can take the next batch. */
+void cdx_rows_clear(cdx_rows *r);
+/* Sets column `col` (by name) to `n` values of its type. */
+int cdx_rows_set_int32(cdx_rows *r, const char *col, const int32_t *v, size_t n, cdx_error *err);
+int cdx_rows_set_int64(cdx_rows *r, const char *col, const int64_t *v, size_t n, cdx_error *err);
+int cdx_rows_set_float32(cdx_rows *r, const char *col, const float *v, size_t n, cdx_error *err);
+int cdx_rows_set_float64(cdx_rows *r, const char *col, const double *v, size_t n,
+                         cdx_error *err);
+/* `n` NUL-terminated strings; a NULL pointer is a null value. */
+int cdx_rows_set_utf8(cdx_rows *r, const char *col, const char *const *v, size_t n,
+                      cdx_error *err);
+/* `n` vectors of the column's dimension, row-major (n * dim floats). */
+int cdx_rows_set_vector_f32(cdx_rows *r, const char *col, const float *v, size_t n,
+                            cdx_error *err);
+/* Marks rows of an already set column null: `valid` is an LSB-first bitmap of its n rows (bit
+ * clear = null). */
+int cdx_rows_set_validity(cdx_rows *r, const char *col, const uint8_t *valid, cdx_error *err);
+/* Rows in the batch (0 until a column is set). */
+size_t cdx_rows_count(const cdx_rows *r);
+
+/* Appends the rows as one new version (data files are written and fsync'd before the manifest
+ * appears, so a failed or interrupted add leaves no trace a reader sees). Concurrent writers,
+ * clipdex or LanceDB, are rebased on; `t` is moved to the new version. */
+int cdx_table_add(cdx_table *t, const cdx_rows *rows, cdx_error *err);
+
+/* Streams many batches into ONE commit with bounded memory: rows go to data files as they
+ * come (a new fragment every max_rows_per_file rows); nothing is visible until commit. */
+typedef struct cdx_appender cdx_appender;
+
+int cdx_appender_open(cdx_table *t, cdx_appender **out, cdx_error *err);
+/* Rows per data file (fragment) from now on; default 1,048,576 as LanceDB. */
+void cdx_appender_set_max_rows_per_file(cdx_appender *a, uint64_t rows);
+int cdx_appender_add(cdx_appender *a, const cdx_rows *rows, cdx_error *err);
+/* Commits every added row as one new version and frees `a` (also on failure, when nothing is
+ * committed). The table handle given to open is moved to the new version. */
+int cdx_appender_commit(cdx_appender *a, cdx_error *err);
+/* Discards the rows added so far and frees `a`. Safe on NULL. */
+void cdx_appender_abort(cdx_appender *a);
+
+/* Deletes the rows whose int64 column `col` holds one of the `n` ids (one new version, with a
+ * deletion file per touched fragment; nothing is committed when no row matches). *deleted (may
+ * be NULL) gets the number of rows deleted. `t` is moved to the latest version. */
+int cdx_table_delete_ids(cdx_table *t, const char *col, const int64_t *ids, size_t n,
+                         uint64_t *deleted, cdx_error *err);
+/* Deletes the rows whose utf8 column `col` equals `value` (as SQL `col = 'value'`). */
+int cdx_table_delete_eq_utf8(cdx_table *t, const char *col, const char *value,
+                             uint64_t *deleted, cdx_error *err);
+
 /* ---- Vector search: distance types --------------------------------------------------------- */
 
 /* The distance types LanceDB offers, with `_distance` defined as LanceDB 0.31 defines it:
