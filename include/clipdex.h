@@ -362,6 +362,27 @@ const char *cdx_metric_name(cdx_metric metric);
  * "euclidean" for l2). Fails with CDX_EINVAL naming the string when it is none of those. */
 int cdx_metric_parse(const char *name, cdx_metric *out, cdx_error *err);
 
+/* ---- Vector search over a table ----------------------------------------------------------- */
+
+/* One search result: the row's LanceDB `_rowid` (fragment id << 32 | row offset), its position
+ * among the table's live rows in scan order (0 .. cdx_table_num_rows - 1, the order
+ * cdx_scan_next yields them), and its `_distance` from the query. */
+typedef struct cdx_search_hit {
+    uint64_t row_id;
+    uint64_t position;
+    float distance;
+} cdx_search_hit;
+
+/* Exact top-k search of vector column `column` (NULL: the table's only vector column) for the
+ * `dim` floats of `query`, as LanceDB's flat search answers it: the k live rows of smallest
+ * `_distance`, ascending (ties by position). Deleted rows and null vectors are never returned.
+ * Fragments are searched one at a time, so memory is one fragment's vectors. threads <= 0 means
+ * one per CPU. *hits (malloc'd; free with cdx_search_hits_free) gets *count <= k hits. */
+int cdx_table_search(const cdx_table *t, const char *column, const float *query, size_t dim,
+                     cdx_metric metric, size_t k, int threads, cdx_search_hit **hits,
+                     size_t *count, cdx_error *err);
+void cdx_search_hits_free(cdx_search_hit *hits);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,31 +1,25 @@
-"""compare_rows.py A.jsonl B.jsonl — the two dumps hold the same rows (any order): file_id and
-file_name equal, vectors equal as float32. Prints the row count; exits 1 on a difference."""
+"""compare_rows.py A.jsonl B.jsonl — the same rows in the same order, keyed by column name:
+integers and strings equal, nulls equal, lists of numbers (float32 vectors) equal after rounding
+both sides to float32 (each side prints digits enough to round-trip), other floats exactly equal.
+Exits 1 with the first difference."""
 import json
 import sys
 
 import numpy as np
 
-
-def load(path):
-    rows = {}
-    for line in open(path):
-        if not line.strip():
-            continue
-        r = json.loads(line)
-        v = None if r.get("vector") is None else np.asarray(r["vector"], dtype=np.float32)
-        key = r["file_id"]
-        if key in rows:
-            sys.exit(f"{path}: duplicate file_id {key}")
-        rows[key] = (r.get("file_name"), v)
-    return rows
-
-
-a, b = load(sys.argv[1]), load(sys.argv[2])
-if a.keys() != b.keys():
-    sys.exit(f"row ids differ: only in A {sorted(a.keys() - b.keys())[:10]}, "
-             f"only in B {sorted(b.keys() - a.keys())[:10]}")
-for k in a:
-    (na, va), (nb, vb) = a[k], b[k]
-    if na != nb or (va is None) != (vb is None) or (va is not None and not np.array_equal(va, vb)):
-        sys.exit(f"row {k} differs")
-print(len(a), "rows equal")
+a = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+b = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+if len(a) != len(b):
+    sys.exit(f"{sys.argv[1]}: {len(a)} rows, {sys.argv[2]}: {len(b)} rows")
+for i, (x, y) in enumerate(zip(a, b)):
+    if sorted(x) != sorted(y):
+        sys.exit(f"row {i}: columns {sorted(x)} vs {sorted(y)}")
+    for k in x:
+        u, v = x[k], y[k]
+        if isinstance(u, list) and isinstance(v, list):
+            same = len(u) == len(v) and np.array_equal(np.array(u, np.float32), np.array(v, np.float32))
+        else:
+            same = u == v and type(u) is type(v)
+        if not same:
+            sys.exit(f"row {i} column {k}: {str(u)[:80]} vs {str(v)[:80]}")
+print(f"{len(a)} rows equal")

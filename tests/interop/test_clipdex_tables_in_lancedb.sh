@@ -19,7 +19,7 @@ same() { # table: clipdex and LanceDB dumps agree
   "$tool" "$db" "$1" dump > "$tmp/cdx.jsonl"
   node "$here/lancedb_dump.mjs" "$db" "$1" > "$tmp/lance.jsonl"
   echo -n "$1: "
-  "$CDX_PYTHON" "$here/compare_rows.py" "$tmp/cdx.jsonl" "$tmp/lance.jsonl"
+  "$CDX_PYTHON" "$here/compare_rows_by_id.py" "$tmp/cdx.jsonl" "$tmp/lance.jsonl"
 }
 
 for storage in 2.1 2.0; do
