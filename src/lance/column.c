@@ -158,6 +158,7 @@ int lance_column_append(lance_column *dst, const lance_column *src, const uint8_
 {
     if (dst->type != src->type || dst->dim != src->dim)
         return cdx_fail(err, CDX_EINVAL, "lance column: appending a different type");
+    if (dst->borrowed && lance_column_own(dst, err)) return err ? err->code : CDX_ENOMEM;
     uint64_t n = column_count_kept(src, keep), total = dst->length + n;
     size_t esz = lance_type_elem_size(src->type) * src->dim;
     if (column_mul(total, esz ? esz : 8) == SIZE_MAX || total < dst->length)
@@ -197,11 +198,37 @@ oom:
                     (unsigned long long)n);
 }
 
+void lance_column_view(lance_column *col, lance_type type, uint32_t dim, uint64_t length,
+                       const void *values)
+{
+    memset(col, 0, sizeof *col);
+    col->type = type;
+    col->dim = type == LANCE_TYPE_FSL_F32 ? dim : 1;
+    col->length = length;
+    col->values = (void *)(uintptr_t)values; /* read-only: `borrowed` keeps writers away */
+    col->borrowed = 1;
+}
+
+int lance_column_own(lance_column *col, cdx_error *err)
+{
+    if (!col->borrowed) return 0;
+    size_t bytes = column_mul(column_mul(col->length, col->dim), lance_type_elem_size(col->type));
+    if (bytes == SIZE_MAX)
+        return cdx_fail(err, CDX_ETOOLARGE, "lance column: %llu rows is too many",
+                        (unsigned long long)col->length);
+    void *copy = malloc(bytes ? bytes : 1);
+    if (!copy) return cdx_fail(err, CDX_ENOMEM, "lance column: out of memory for %zu bytes", bytes);
+    if (bytes) memcpy(copy, col->values, bytes);
+    col->values = copy;
+    col->borrowed = 0;
+    return 0;
+}
+
 void lance_column_free(lance_column *col)
 {
     free(col->validity);
     free(col->item_validity);
-    free(col->values);
+    if (!col->borrowed) free(col->values);
     free(col->offsets);
     free(col->data);
     memset(col, 0, sizeof *col);

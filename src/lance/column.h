@@ -2,7 +2,9 @@
  * column.h — the decoded form of one Lance column (or one page of it): a type, a row count, an
  * optional Arrow-style validity bitmap and the values. Page decoders (2.0 and 2.1) fill one
  * lance_column per page; the table reader concatenates pages and fragments. Every buffer is
- * malloc'd and owned by the column; lance_column_free releases them.
+ * malloc'd and owned by the column, except `values` of a view (`borrowed` set): fixed-width
+ * pages without nulls point straight into the mapped data file, valid while it stays open.
+ * lance_column_free releases what the column owns.
  */
 #ifndef CDX_LANCE_COLUMN_H
 #define CDX_LANCE_COLUMN_H
@@ -42,6 +44,7 @@ typedef struct lance_column {
     uint64_t *offsets;
     char *data;
     uint64_t data_len;
+    int borrowed; /* values point into a data file's bytes: read-only, not freed */
 } lance_column;
 
 /* Bytes per element of a fixed-width type (FSL: per float, i.e. 4); 0 for utf8. */
@@ -70,6 +73,13 @@ int lance_column_is_valid(const lance_column *col, uint64_t row);
  * `keep` (LSB-first, src->length bits; NULL keeps every row). */
 int lance_column_append(lance_column *dst, const lance_column *src, const uint8_t *keep,
                         cdx_error *err);
+
+/* Makes `col` a view of length*dim elements at `values` (not owned, never written). */
+void lance_column_view(lance_column *col, lance_type type, uint32_t dim, uint64_t length,
+                       const void *values);
+
+/* Gives a view its own copy of the values (no-op for an owned column). */
+int lance_column_own(lance_column *col, cdx_error *err);
 
 /* Frees every buffer and zeroes the struct. Safe on a zeroed column. */
 void lance_column_free(lance_column *col);

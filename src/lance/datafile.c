@@ -20,7 +20,7 @@
 
 struct lance_datafile {
     char *name;
-    uint8_t *owned;
+    lance_file_bytes file; /* what lance_datafile_open mapped or read */
     const uint8_t *data;
     size_t len;
     int minor;
@@ -120,14 +120,13 @@ int lance_datafile_open_mem(const char *name, const uint8_t *data, size_t len,
 
 int lance_datafile_open(const char *path, lance_datafile **out, cdx_error *err)
 {
-    uint8_t *data;
-    size_t len;
+    lance_file_bytes file;
     *out = NULL;
-    int rc = lance_read_file(path, &data, &len, err);
+    int rc = lance_map_file(path, &file, err);
     if (rc) return rc;
-    rc = lance_datafile_open_mem(path, data, len, out, err);
-    if (rc) free(data);
-    else (*out)->owned = data;
+    rc = lance_datafile_open_mem(path, file.data, file.len, out, err);
+    if (rc) lance_file_bytes_release(&file);
+    else (*out)->file = file;
     return rc;
 }
 
@@ -135,7 +134,7 @@ void lance_datafile_close(lance_datafile *df)
 {
     if (!df) return;
     if (df->desc) lance__file__file_descriptor__free_unpacked(df->desc, NULL);
-    free(df->owned);
+    lance_file_bytes_release(&df->file);
     free(df->name);
     free(df);
 }
@@ -219,9 +218,17 @@ static int df_decode_page(const lance_datafile *df, uint32_t column, uint32_t in
     return rc;
 }
 
-int lance_datafile_read_column(const lance_datafile *df, uint32_t column, lance_type type,
-                               uint32_t dim, lance_column *out, cdx_error *err)
+void lance_datafile_free_pages(lance_column *pages, size_t npages)
 {
+    for (size_t i = 0; pages && i < npages; i++) lance_column_free(&pages[i]);
+    free(pages);
+}
+
+int lance_datafile_read_pages(const lance_datafile *df, uint32_t column, lance_type type,
+                              uint32_t dim, lance_column **pages, size_t *npages, cdx_error *err)
+{
+    *pages = NULL;
+    *npages = 0;
     if (column >= df->num_columns)
         return cdx_fail(err, CDX_ECORRUPT, "%s: column %u of %u", df->name, column,
                         df->num_columns);
@@ -233,19 +240,49 @@ int lance_datafile_read_column(const lance_datafile *df, uint32_t column, lance_
                          (size_t)n, df->name, &m, err);
     if (rc) return rc;
     Lance__File__V2__ColumnMetadata *cm = (Lance__File__V2__ColumnMetadata *)m;
-    rc = lance_column_alloc(out, type, dim, 0, err);
-    for (size_t i = 0; i < cm->n_pages && !rc; i++) {
-        lance_column page = {0};
-        if (i > UINT32_MAX) break;
-        rc = df_decode_page(df, column, (uint32_t)i, cm->pages[i], type, dim, &page, err);
-        if (!rc) rc = lance_column_append(out, &page, NULL, err);
-        lance_column_free(&page);
+    lance_column *out = NULL;
+    if (cm->n_pages > UINT32_MAX)
+        rc = cdx_fail(err, CDX_ECORRUPT, "%s: column %u has %zu pages", df->name, column,
+                      cm->n_pages);
+    else if (!(out = calloc(cm->n_pages + 1, sizeof *out)))
+        rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory for %zu pages", df->name, cm->n_pages);
+    uint64_t rows = 0;
+    size_t done = 0;
+    for (; !rc && done < cm->n_pages; done++) {
+        rc = df_decode_page(df, column, (uint32_t)done, cm->pages[done], type, dim, &out[done],
+                            err);
+        rows += rc ? 0 : out[done].length;
     }
-    if (!rc && out->length != df->desc->length)
+    if (!rc && rows != df->desc->length)
         rc = cdx_fail(err, CDX_ECORRUPT, "%s: column %u has %llu rows, the file %llu", df->name,
-                      column, (unsigned long long)out->length,
-                      (unsigned long long)df->desc->length);
+                      column, (unsigned long long)rows, (unsigned long long)df->desc->length);
     protobuf_c_message_free_unpacked(m, NULL);
+    if (rc) {
+        lance_datafile_free_pages(out, done);
+        return rc;
+    }
+    *pages = out;
+    *npages = done;
+    return 0;
+}
+
+int lance_datafile_read_column(const lance_datafile *df, uint32_t column, lance_type type,
+                               uint32_t dim, lance_column *out, cdx_error *err)
+{
+    lance_column *pages;
+    size_t npages;
+    memset(out, 0, sizeof *out);
+    int rc = lance_datafile_read_pages(df, column, type, dim, &pages, &npages, err);
+    if (rc) return rc;
+    if (npages == 1) { /* the page is the column: no join copy */
+        *out = pages[0];
+        memset(&pages[0], 0, sizeof pages[0]);
+    } else {
+        rc = lance_column_alloc(out, type, dim, 0, err);
+        for (size_t i = 0; i < npages && !rc; i++) rc = lance_column_append(out, &pages[i], NULL, err);
+    }
+    if (!rc) rc = lance_column_own(out, err);
+    lance_datafile_free_pages(pages, npages);
     if (rc) lance_column_free(out);
     return rc;
 }

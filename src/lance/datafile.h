@@ -32,8 +32,16 @@ int lance_datafile_minor(const lance_datafile *df);
 const Lance__File__Schema *lance_datafile_schema(const lance_datafile *df);
 
 /* Decodes every page of column `column` as `type`/`dim` and concatenates them into `out`
- * (zeroed by the caller; freed with lance_column_free). */
+ * (freed with lance_column_free); `out` owns its values and outlives the file. */
 int lance_datafile_read_column(const lance_datafile *df, uint32_t column, lance_type type,
                                uint32_t dim, lance_column *out, cdx_error *err);
+
+/* Decodes each page of column `column` separately into *pages (malloc'd array of *npages;
+ * release with lance_datafile_free_pages). Fixed-width pages without nulls are views into the
+ * file's bytes (`borrowed`), valid until lance_datafile_close; the others own their values. The
+ * pages' rows add up to the file's row count. */
+int lance_datafile_read_pages(const lance_datafile *df, uint32_t column, lance_type type,
+                              uint32_t dim, lance_column **pages, size_t *npages, cdx_error *err);
+void lance_datafile_free_pages(lance_column *pages, size_t npages);
 
 #endif

@@ -1,5 +1,7 @@
 /*
- * fileio.c — whole-file reads for the Lance reader (see fileio.h).
+ * fileio.c — whole-file reads and read-only mappings for the Lance reader (see fileio.h). A
+ * mapping saves reading a data file into fresh memory: search and scan then read the page cache
+ * directly, and only the pages they touch.
  */
 #include "lance/fileio.h"
 
@@ -7,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/error.h"
 
@@ -41,6 +46,40 @@ int lance_read_file(const char *path, uint8_t **data, size_t *len, cdx_error *er
     *data = buf;
     *len = n;
     return 0;
+}
+
+int lance_map_file(const char *path, lance_file_bytes *out, cdx_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cdx_fail(err, errno == ENOENT ? CDX_ENOTFOUND : CDX_EIO, "%s: %s", path,
+                                strerror(errno));
+    struct stat st;
+    int regular = !fstat(fd, &st) && S_ISREG(st.st_mode);
+    if (regular && st.st_size > 0 && (uint64_t)st.st_size <= (uint64_t)SIZE_MAX) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            close(fd);
+            out->map = m;
+            out->data = m;
+            out->len = (size_t)st.st_size;
+            return 0;
+        }
+    }
+    close(fd);
+    uint8_t *data;
+    int rc = lance_read_file(path, &data, &out->len, err);
+    if (rc) return rc;
+    out->owned = data;
+    out->data = data;
+    return 0;
+}
+
+void lance_file_bytes_release(lance_file_bytes *b)
+{
+    if (b->map) munmap(b->map, b->len);
+    free(b->owned);
+    memset(b, 0, sizeof *b);
 }
 
 char *lance_path_join(const char *a, const char *b)

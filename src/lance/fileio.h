@@ -14,6 +14,20 @@
 /* Reads all of `path` into a malloc'd buffer (*data, caller frees; non-NULL even when empty). */
 int lance_read_file(const char *path, uint8_t **data, size_t *len, cdx_error *err);
 
+/* A data file's bytes: mapped read-only (MAP_PRIVATE) when the system allows, else read into
+ * memory. Committed Lance data files are immutable, so a mapping stays valid while held. */
+typedef struct lance_file_bytes {
+    const uint8_t *data;
+    size_t len;
+    void *map;     /* the mapping (munmap'd on release), or NULL */
+    uint8_t *owned; /* the read() fallback (freed on release), or NULL */
+} lance_file_bytes;
+
+/* Maps `path` (or reads it when mmap fails or the file is empty). Release with
+ * lance_file_bytes_release. */
+int lance_map_file(const char *path, lance_file_bytes *out, cdx_error *err);
+void lance_file_bytes_release(lance_file_bytes *b);
+
 /* Joins `a` and `b` with '/' into a malloc'd string (NULL when out of memory). */
 char *lance_path_join(const char *a, const char *b);
 

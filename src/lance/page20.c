@@ -279,6 +279,39 @@ static int p20_utf8(const lance_page_ctx *ctx, const p20_enc *enc, uint64_t coun
     }
 }
 
+/* When `enc` is flat values (through no-null and fixed_size_list wrappers only), the buffer
+ * that holds them: the page can then be a view of the file. */
+static int p20_view_buffer(const lance_page_ctx *ctx, const p20_enc *enc, uint64_t bits,
+                           uint64_t count, uint32_t dim, lance_buf *out)
+{
+    for (int depth = 0; enc && depth <= P20_MAX_DEPTH; depth++) {
+        switch (enc->array_encoding_case) {
+        case LANCE__ENCODINGS__ARRAY_ENCODING__ARRAY_ENCODING_FLAT: {
+            cdx_error ignored; /* a bad flat page fails again, with its message, in p20_fixed */
+            return dim == 0 && p20_flat(ctx, enc, bits, count, out, &ignored) == 0;
+        }
+        case LANCE__ENCODINGS__ARRAY_ENCODING__ARRAY_ENCODING_FIXED_SIZE_LIST:
+            if (!enc->fixed_size_list || dim == 0 || enc->fixed_size_list->dimension != dim ||
+                count > UINT64_MAX / dim)
+                return 0;
+            count *= dim;
+            dim = 0;
+            enc = enc->fixed_size_list->items;
+            break;
+        case LANCE__ENCODINGS__ARRAY_ENCODING__ARRAY_ENCODING_NULLABLE:
+            if (!enc->nullable ||
+                enc->nullable->nullability_case != LANCE__ENCODINGS__NULLABLE__NULLABILITY_NO_NULLS ||
+                !enc->nullable->no_nulls)
+                return 0;
+            enc = enc->nullable->no_nulls->values;
+            break;
+        default:
+            return 0;
+        }
+    }
+    return 0;
+}
+
 int lance_page20_decode(const lance_page_ctx *ctx, lance_column *out, cdx_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -287,6 +320,14 @@ int lance_page20_decode(const lance_page_ctx *ctx, lance_column *out, cdx_error 
     if (ctx->type == LANCE_TYPE_UTF8) {
         rc = p20_utf8(ctx, ctx->array_encoding, ctx->num_rows, out, 0, err);
     } else {
+        const uint64_t bits = 8 * lance_type_elem_size(ctx->type);
+        const uint32_t dim = ctx->type == LANCE_TYPE_FSL_F32 ? ctx->dim : 0;
+        lance_buf b;
+        if (p20_view_buffer(ctx, ctx->array_encoding, bits, ctx->num_rows, dim, &b) &&
+            (uintptr_t)b.ptr % (bits / 8) == 0) {
+            lance_column_view(out, ctx->type, ctx->dim, ctx->num_rows, b.ptr);
+            return 0;
+        }
         rc = lance_column_alloc(out, ctx->type, ctx->dim, ctx->num_rows, err);
         if (!rc)
             rc = p20_fixed(ctx, ctx->array_encoding, 8 * lance_type_elem_size(ctx->type),

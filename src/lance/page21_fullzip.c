@@ -79,6 +79,18 @@ static int fz_fixed(const lance_page_ctx *ctx, const char *name, const fz_plan *
     return CDX_OK;
 }
 
+/* Rows without control words or item bitmaps are the values, back to back: when the buffer
+ * holds them all and is aligned for the element type, the page becomes a view of it. */
+static int fz_view(const lance_page_ctx *ctx, const fz_plan *pl, lance_column *out) {
+    const lance_buf *b = &ctx->buffers[0];
+    const size_t es = lance_type_elem_size(ctx->type);
+    if (ctx->type == LANCE_TYPE_UTF8 || pl->cw_bytes || pl->fsl_validity || !pl->value_bytes ||
+        (uintptr_t)b->ptr % es || ctx->num_rows > b->len / pl->value_bytes)
+        return 0;
+    lance_column_view(out, ctx->type, ctx->dim, ctx->num_rows, b->ptr);
+    return 1;
+}
+
 /* Appends one variable value (raw or zstd'd) to the string bytes. */
 static int fz_append_value(const char *name, const fz_plan *pl, const uint8_t *p, size_t len,
                            uint64_t row, lance_bytes *bytes, cdx_error *err) {
@@ -199,8 +211,11 @@ int lance_page21_fullzip(const lance_page_ctx *ctx, const char *name, lance_colu
         rc = fz_plan_make(ctx, name, fz, &pl, err);
     if (!rc && !nullable && fz->bits_def)
         rc = cdx_fail(err, CDX_ECORRUPT, "%s: definition bits on an all-valid layer", name);
-    if (!rc)
-        rc = lance_column_alloc(out, ctx->type, ctx->dim, ctx->num_rows, err);
+    if (rc)
+        return rc;
+    if (fz_view(ctx, &pl, out))
+        return CDX_OK;
+    rc = lance_column_alloc(out, ctx->type, ctx->dim, ctx->num_rows, err);
     if (rc)
         return rc;
     if (ctx->type == LANCE_TYPE_UTF8)

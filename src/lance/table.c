@@ -1,7 +1,7 @@
 /*
- * table.c — opening a Lance table at a version and reading its fragments (table.h), plus the
- * database listing. A fragment read loads each data file once, decodes the wanted columns and
- * drops the rows its deletion file names.
+ * table.c — opening a Lance table at a version (table.h), the database listing, and the helpers
+ * fragment reads share: locating a field's data file, opening it, and the live-row bitmap from
+ * the deletion file. The reads themselves are in table_read.c.
  */
 #include "lance/table.h"
 
@@ -17,6 +17,7 @@
 #include "lance/deletion.h"
 #include "lance/fileio.h"
 #include "lance/manifest.h"
+#include "lance/table_cache.h"
 
 /* Row offsets are u32 in LanceDB row addresses. */
 #define TABLE_MAX_FRAGMENT_ROWS (UINT64_C(1) << 32)
@@ -118,6 +119,8 @@ int cdx_table_open(const char *db_dir, const char *name, uint64_t version, cdx_t
         rc = lance_manifest_load(t->dir, version, &t->manifest, err);
     }
     if (!rc) rc = table_schema(t, err);
+    if (!rc && !(t->cache = lance_table_cache_new(t)))
+        rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
     if (rc) {
         cdx_table_close(t);
         return rc;
@@ -130,6 +133,7 @@ int cdx_table_open(const char *db_dir, const char *name, uint64_t version, cdx_t
 void cdx_table_close(cdx_table *t)
 {
     if (!t) return;
+    lance_table_cache_free(t->cache);
     if (t->manifest) lance__table__manifest__free_unpacked(t->manifest, NULL);
     free(t->cols);
     free(t->dir);
@@ -165,8 +169,8 @@ long cdx_table_column_index(const cdx_table *t, const char *name)
 }
 
 /* Builds the keep bitmap of a fragment: all rows, minus its deletion file's. */
-static int fragment_keep(const cdx_table *t, const Lance__Table__DataFragment *f, uint8_t **keep,
-                         cdx_error *err)
+int lance_table_build_keep(const cdx_table *t, const Lance__Table__DataFragment *f,
+                           uint8_t **keep, cdx_error *err)
 {
     uint64_t rows = f->physical_rows;
     *keep = malloc((size_t)(rows / 8 + 1));
@@ -190,8 +194,8 @@ static int fragment_keep(const cdx_table *t, const Lance__Table__DataFragment *f
 }
 
 /* Finds the data file and column index holding field `field_id` in fragment f. */
-static int fragment_locate(const cdx_table *t, const Lance__Table__DataFragment *f,
-                           int32_t field_id, size_t *file, uint32_t *column, cdx_error *err)
+int lance_table_locate(const cdx_table *t, const Lance__Table__DataFragment *f, int32_t field_id,
+                       size_t *file, uint32_t *column, cdx_error *err)
 {
     for (size_t i = 0; i < f->n_files; i++) {
         const Lance__Table__DataFile *df = f->files[i];
@@ -210,8 +214,8 @@ static int fragment_locate(const cdx_table *t, const Lance__Table__DataFragment 
                     (unsigned long long)f->id, field_id);
 }
 
-static int fragment_open_file(const cdx_table *t, const Lance__Table__DataFile *df,
-                              lance_datafile **out, cdx_error *err)
+int lance_table_open_file(const cdx_table *t, const Lance__Table__DataFile *df,
+                          lance_datafile **out, cdx_error *err)
 {
     if (!df->path || !*df->path || strstr(df->path, ".."))
         return cdx_fail(err, CDX_ECORRUPT, "%s: bad data file path", t->dir);
@@ -224,83 +228,11 @@ static int fragment_open_file(const cdx_table *t, const Lance__Table__DataFile *
     return rc;
 }
 
-int lance_table_read_fragment(const cdx_table *t, size_t frag, lance_column *cols,
-                              uint32_t **offsets, uint64_t *nrows, cdx_error *err)
+int lance_table_check_fragment(const cdx_table *t, const Lance__Table__DataFragment *f,
+                               cdx_error *err)
 {
-    const Lance__Table__DataFragment *f = t->manifest->fragments[frag];
-    *offsets = NULL;
-    *nrows = 0;
     if (f->physical_rows > TABLE_MAX_FRAGMENT_ROWS)
         return cdx_fail(err, CDX_ECORRUPT, "%s: fragment %llu claims %llu rows", t->dir,
                         (unsigned long long)f->id, (unsigned long long)f->physical_rows);
-    uint8_t *keep = NULL;
-    lance_datafile **files = calloc(f->n_files + 1, sizeof *files);
-    int rc = files ? fragment_keep(t, f, &keep, err)
-                   : cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
-    for (size_t c = 0; c < t->ncols && !rc; c++) {
-        size_t fi = 0;
-        uint32_t ci = 0;
-        lance_column raw = {0};
-        rc = fragment_locate(t, f, t->cols[c].field_id, &fi, &ci, err);
-        if (!rc && !files[fi]) rc = fragment_open_file(t, f->files[fi], &files[fi], err);
-        if (!rc) rc = lance_datafile_read_column(files[fi], ci, t->cols[c].type, t->cols[c].dim,
-                                                 &raw, err);
-        if (!rc && raw.length != f->physical_rows)
-            rc = cdx_fail(err, CDX_ECORRUPT, "%s: fragment %llu: column %s has %llu rows, "
-                          "manifest says %llu", t->dir, (unsigned long long)f->id,
-                          t->cols[c].name, (unsigned long long)raw.length,
-                          (unsigned long long)f->physical_rows);
-        if (!rc) rc = lance_column_alloc(&cols[c], raw.type, raw.dim, 0, err);
-        if (!rc) rc = lance_column_append(&cols[c], &raw, keep, err);
-        lance_column_free(&raw);
-    }
-    uint64_t n = 0;
-    if (!rc && !(*offsets = malloc((size_t)(f->physical_rows + 1) * sizeof **offsets)))
-        rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
-    for (uint64_t r = 0; !rc && r < f->physical_rows; r++)
-        if (keep[r / 8] >> (r % 8) & 1) (*offsets)[n++] = (uint32_t)r;
-    *nrows = n;
-    for (size_t i = 0; files && i < f->n_files; i++) lance_datafile_close(files[i]);
-    free(files);
-    free(keep);
-    if (rc) {
-        for (size_t c = 0; c < t->ncols; c++) lance_column_free(&cols[c]);
-        free(*offsets);
-        *offsets = NULL;
-        *nrows = 0;
-    }
-    return rc;
-}
-
-int lance_table_read_fragment_column(const cdx_table *t, size_t frag, size_t col,
-                                     lance_column *out, uint8_t **keep, uint64_t *fragment_id,
-                                     cdx_error *err)
-{
-    const Lance__Table__DataFragment *f = t->manifest->fragments[frag];
-    *keep = NULL;
-    *fragment_id = f->id;
-    if (col >= t->ncols) return cdx_fail(err, CDX_EINVAL, "%s: no column %zu", t->dir, col);
-    if (f->physical_rows > TABLE_MAX_FRAGMENT_ROWS)
-        return cdx_fail(err, CDX_ECORRUPT, "%s: fragment %llu claims %llu rows", t->dir,
-                        (unsigned long long)f->id, (unsigned long long)f->physical_rows);
-    size_t fi = 0;
-    uint32_t ci = 0;
-    lance_datafile *df = NULL;
-    int rc = fragment_locate(t, f, t->cols[col].field_id, &fi, &ci, err);
-    if (!rc) rc = fragment_open_file(t, f->files[fi], &df, err);
-    if (!rc) rc = lance_datafile_read_column(df, ci, t->cols[col].type, t->cols[col].dim, out,
-                                             err);
-    lance_datafile_close(df);
-    if (!rc && out->length != f->physical_rows)
-        rc = cdx_fail(err, CDX_ECORRUPT, "%s: fragment %llu: column %s has %llu rows, "
-                      "manifest says %llu", t->dir, (unsigned long long)f->id,
-                      t->cols[col].name, (unsigned long long)out->length,
-                      (unsigned long long)f->physical_rows);
-    if (!rc) rc = fragment_keep(t, f, keep, err);
-    if (rc) {
-        lance_column_free(out);
-        free(*keep);
-        *keep = NULL;
-    }
-    return rc;
+    return 0;
 }

@@ -17,6 +17,9 @@ typedef struct lance_table_column {
     int nullable;
 } lance_table_column;
 
+struct lance_datafile;
+struct lance_table_cache;
+
 struct cdx_table {
     char *dir; /* <db>/<name>.lance */
     Lance__Table__Manifest *manifest;
@@ -24,6 +27,7 @@ struct cdx_table {
     uint64_t live_rows;
     lance_table_column *cols;
     size_t ncols;
+    struct lance_table_cache *cache; /* mapped files and decoded pages (table_cache.h); may be NULL */
 };
 
 /* Reads the live rows of fragment `frag` (index into the manifest): cols[i] gets column i of
@@ -39,5 +43,18 @@ int lance_table_read_fragment(const cdx_table *t, size_t frag, lance_column *col
 int lance_table_read_fragment_column(const cdx_table *t, size_t frag, size_t col,
                                      lance_column *out, uint8_t **keep, uint64_t *fragment_id,
                                      cdx_error *err);
+
+/* Helpers shared with table_cache.c. Opens data file `df` of a fragment (mapped). */
+int lance_table_open_file(const cdx_table *t, const Lance__Table__DataFile *df,
+                          struct lance_datafile **out, cdx_error *err);
+/* The live bitmap of fragment f (malloc'd, physical_rows bits), its deletion file applied. */
+int lance_table_build_keep(const cdx_table *t, const Lance__Table__DataFragment *f,
+                           uint8_t **keep, cdx_error *err);
+/* The data file and column index holding field `field_id` in fragment f. */
+int lance_table_locate(const cdx_table *t, const Lance__Table__DataFragment *f, int32_t field_id,
+                       size_t *file, uint32_t *column, cdx_error *err);
+/* Fails when fragment f claims more rows than a row address can hold. */
+int lance_table_check_fragment(const cdx_table *t, const Lance__Table__DataFragment *f,
+                               cdx_error *err);
 
 #endif

@@ -113,7 +113,7 @@ static int plan_delete(const cdx_table *t, const lance_table_column *c, lance_he
                        const delete_pred *p, delete_plan *plan, cdx_error *err)
 {
     Lance__Table__Manifest *m = head->manifest;
-    cdx_table view = {t->dir, m, head->version, 0, (lance_table_column *)c, 1};
+    cdx_table view = {t->dir, m, head->version, 0, (lance_table_column *)c, 1, NULL};
     size_t nf = m->n_fragments;
     plan->updated = calloc(nf + 1, sizeof *plan->updated);
     plan->removed = calloc(nf + 1, sizeof *plan->removed);
