@@ -242,8 +242,9 @@ typedef struct cdx_batch cdx_batch;
 
 /* Starts a scan of all columns. Close with cdx_scan_close. */
 int cdx_scan_open(const cdx_table *t, cdx_scan **out, cdx_error *err);
-/* Reads the next batch into *batch (owned by the scan, valid until the next call); *batch is
- * NULL at the end. */
+/* Reads the next batch into *batch (owned by the scan, valid until the next cdx_scan_next or
+ * cdx_scan_close; its values may point into the table's mapped files, so keep the table open
+ * meanwhile); *batch is NULL at the end. */
 int cdx_scan_next(cdx_scan *s, const cdx_batch **batch, cdx_error *err);
 void cdx_scan_close(cdx_scan *s);
 
@@ -376,7 +377,8 @@ typedef struct cdx_search_hit {
 /* Exact top-k search of vector column `column` (NULL: the table's only vector column) for the
  * `dim` floats of `query`, as LanceDB's flat search answers it: the k live rows of smallest
  * `_distance`, ascending (ties by position). Deleted rows and null vectors are never returned.
- * Fragments are searched one at a time, so memory is one fragment's vectors. threads <= 0 means
+ * The handle keeps the column's pages for later queries: views into the mapped data files when
+ * stored flat (no memory), decoded copies otherwise. threads <= 0 means
  * one per CPU. *hits (malloc'd; free with cdx_search_hits_free) gets *count <= k hits. */
 int cdx_table_search(const cdx_table *t, const char *column, const float *query, size_t dim,
                      cdx_metric metric, size_t k, int threads, cdx_search_hit **hits,

@@ -1,14 +1,17 @@
 /*
- * table_search.c — cdx_table_search: exact top-k over a table's vector column. Each fragment's
- * column is decoded as stored (deleted rows included) and searched in place with a skip mask of
- * deleted and null rows, so live rows are never copied; the fragment's top-k is merged into the
- * running top-k, ordered by (distance, live position) like store_flat_search orders rows.
+ * table_search.c — cdx_table_search: exact top-k over a table's vector column. The column's pages
+ * come from the table's cache (views into the mapped data files when stored flat), so a query
+ * reads the vectors where they lie: threads take 256-row chunks of all pages of all fragments
+ * from one counter, skip deleted and null rows by a cached mask, and keep their own top-k by
+ * (distance, physical index), which orders like (distance, live position).
  */
+#include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
-#include "lance/table.h"
+#include "lance/table_cache.h"
 #include "store/flat_search.h"
 
 /* Live rows before physical row `row` of a fragment, from its keep bitmap. */
@@ -48,76 +51,139 @@ static int search_pick_column(const cdx_table *t, const char *column, size_t dim
     return 0;
 }
 
-/* Merges the sorted fragment hits into the sorted running best (both ascending); keeps k. */
-static size_t search_merge(cdx_search_hit *best, size_t nbest, const cdx_search_hit *frag,
-                           size_t nfrag, size_t k, cdx_search_hit *scratch)
-{
-    size_t i = 0, j = 0, n = 0;
-    while (n < k && (i < nbest || j < nfrag)) {
-        int take_best = j >= nfrag || (i < nbest && store_hit_before(best[i].distance,
-                                                                     best[i].position,
-                                                                     frag[j].distance,
-                                                                     frag[j].position));
-        scratch[n++] = take_best ? best[i++] : frag[j++];
-    }
-    memcpy(best, scratch, n * sizeof *best);
-    return n;
-}
+/* A run of consecutive rows of one page: row-major floats straight from the mapping (or the
+ * page's decoded copy), `first` = its index among all physical rows of the searched fragments. */
+typedef struct search_segment {
+    const float *rows;
+    const uint8_t *skip; /* per row, or NULL */
+    uint64_t n, first;
+    size_t chunk0;       /* index of its first chunk */
+} search_segment;
 
-typedef struct search_state {
+#define SEARCH_CHUNK_ROWS 256
+
+typedef struct search_run {
     const store_kernels *kernels;
-    store_pool *pool;
-    const float *query;
-    size_t dim, k;
-    cdx_metric metric;
-    store_hit *frag_hits;          /* k, one fragment's result */
-    cdx_search_hit *mapped, *tmp;  /* k each */
-    cdx_search_hit *best;          /* k, the running result */
-    size_t nbest;
-    uint64_t base;                 /* live rows in earlier fragments */
-} search_state;
+    store_query query;
+    size_t dim;
+    const search_segment *segs;
+    size_t nsegs, nchunks;
+    atomic_size_t next_chunk;
+    store_topk *heaps; /* one per thread; row = physical index over all fragments */
+} search_run;
 
-/* Searches one fragment's column (physical rows; keep marks live ones) and merges its hits. */
-static int search_fragment(search_state *s, const lance_column *c, const uint8_t *keep,
-                           uint64_t fragment_id, cdx_error *err)
+/* The segment holding chunk `chunk` (segments are ordered by chunk0). */
+static const search_segment *search_find_segment(const search_run *r, size_t chunk)
 {
-    uint64_t n = c->length, live = 0;
-    uint8_t *skip = malloc((size_t)n + 1);
-    if (!skip) return cdx_fail(err, CDX_ENOMEM, "table search: out of memory");
-    for (uint64_t r = 0; r < n; r++) {
-        int alive = keep[r / 8] >> (r % 8) & 1;
-        live += (uint64_t)alive;
-        skip[r] = !alive || !lance_column_is_valid(c, r);
+    size_t lo = 0, hi = r->nsegs;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->segs[mid].chunk0 <= chunk) lo = mid;
+        else hi = mid;
     }
-    size_t count = 0;
-    int rc = store_flat_search_with(s->kernels, s->pool, c->values, (size_t)n, s->dim, skip,
-                                    s->query, s->metric, s->k, s->frag_hits, &count, err);
-    free(skip);
-    if (rc) return rc;
-    for (size_t i = 0; i < count; i++) {
-        uint64_t r = s->frag_hits[i].row;
-        s->mapped[i] = (cdx_search_hit){fragment_id << 32 | r,
-                                        s->base + search_live_before(keep, r),
-                                        s->frag_hits[i].distance};
+    return &r->segs[lo];
+}
+
+static void search_thread(void *ctx, int thread)
+{
+    search_run *r = ctx;
+    float dist[SEARCH_CHUNK_ROWS];
+    for (;;) {
+        size_t chunk = atomic_fetch_add_explicit(&r->next_chunk, 1, memory_order_relaxed);
+        if (chunk >= r->nchunks) break;
+        const search_segment *sg = search_find_segment(r, chunk);
+        uint64_t at = (uint64_t)(chunk - sg->chunk0) * SEARCH_CHUNK_ROWS;
+        size_t rows = sg->n - at < SEARCH_CHUNK_ROWS ? (size_t)(sg->n - at) : SEARCH_CHUNK_ROWS;
+        store_distance_rows(r->kernels, &r->query, sg->rows + at * r->dim, rows, dist);
+        for (size_t i = 0; i < rows; i++) {
+            if ((sg->skip && sg->skip[at + i]) || isnan(dist[i])) continue;
+            store_topk_push(&r->heaps[thread], dist[i], sg->first + at + i);
+        }
     }
-    s->nbest = search_merge(s->best, s->nbest, s->mapped, count, s->k, s->tmp);
-    s->base += live;
+}
+
+/* The fragments' cached pages as segments; *segs is malloc'd (one per page). */
+static int search_segments(const cdx_table *t, size_t col, const lance_fragment_column **fcs,
+                           search_segment **segs, size_t *nsegs, size_t *nchunks, cdx_error *err)
+{
+    size_t n = 0, chunks = 0;
+    uint64_t first = 0;
+    for (size_t f = 0; f < t->manifest->n_fragments; f++) {
+        int rc = lance_table_cached_column(t, f, col, &fcs[f], err);
+        if (rc) return rc;
+        n += fcs[f]->npages;
+    }
+    *segs = malloc((n + 1) * sizeof **segs);
+    if (!*segs) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
+    n = 0;
+    for (size_t f = 0; f < t->manifest->n_fragments; f++) {
+        const lance_fragment_column *fc = fcs[f];
+        uint64_t row = 0;
+        for (size_t p = 0; p < fc->npages; p++) {
+            const lance_column *pg = &fc->pages[p];
+            if (pg->length)
+                (*segs)[n++] = (search_segment){pg->values, fc->skip ? fc->skip + row : NULL,
+                                                pg->length, first + row, chunks};
+            chunks += (size_t)((pg->length + SEARCH_CHUNK_ROWS - 1) / SEARCH_CHUNK_ROWS);
+            row += pg->length;
+        }
+        first += fc->rows;
+    }
+    *nsegs = n;
+    *nchunks = chunks;
     return 0;
 }
 
-static int search_all_fragments(const cdx_table *t, size_t col, search_state *s, cdx_error *err)
+/* Turns a physical index over all fragments into a hit (row id and live position). */
+static cdx_search_hit search_hit(const cdx_table *t, const lance_fragment_column **fcs,
+                                 uint64_t index, float distance)
 {
-    for (size_t f = 0; f < t->manifest->n_fragments; f++) {
-        lance_column c = {0};
-        uint8_t *keep = NULL;
-        uint64_t fragment_id = 0;
-        int rc = lance_table_read_fragment_column(t, f, col, &c, &keep, &fragment_id, err);
-        if (!rc && c.length) rc = search_fragment(s, &c, keep, fragment_id, err);
-        lance_column_free(&c);
-        free(keep);
-        if (rc) return rc;
+    uint64_t live_base = 0;
+    size_t f = 0;
+    while (f + 1 < t->manifest->n_fragments && index >= fcs[f]->rows) {
+        index -= fcs[f]->rows;
+        live_base += fcs[f]->live;
+        f++;
     }
-    return 0;
+    uint64_t pos = fcs[f]->keep ? search_live_before(fcs[f]->keep, index) : index;
+    return (cdx_search_hit){fcs[f]->fragment_id << 32 | index, live_base + pos, distance};
+}
+
+static int search_run_all(const cdx_table *t, size_t col, const float *query, size_t dim,
+                          cdx_metric metric, size_t k, int threads, cdx_search_hit *best,
+                          size_t *nbest, cdx_error *err)
+{
+    const lance_fragment_column **fcs = calloc(t->manifest->n_fragments + 1, sizeof *fcs);
+    search_segment *segs = NULL;
+    search_run r = {.kernels = store_kernels_best(), .dim = dim};
+    atomic_init(&r.next_chunk, 0);
+    int rc = fcs ? search_segments(t, col, fcs, &segs, &r.nsegs, &r.nchunks, err)
+                 : cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
+    r.segs = segs;
+    if (!rc && (size_t)threads > r.nchunks) threads = r.nchunks ? (int)r.nchunks : 1;
+    store_pool *pool = NULL;
+    if (!rc && threads > 1) rc = store_pool_new(threads, &pool, err);
+    if (!rc && !(r.heaps = calloc((size_t)threads, sizeof *r.heaps)))
+        rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
+    for (int i = 0; !rc && i < threads; i++) rc = store_topk_init(&r.heaps[i], k, err);
+    if (!rc) {
+        store_query_init(&r.query, r.kernels, query, dim, metric);
+        if (pool) store_pool_run(pool, search_thread, &r);
+        else search_thread(&r, 0);
+        for (int i = 1; i < threads; i++) store_topk_merge(&r.heaps[0], &r.heaps[i]);
+        store_hit *sorted = malloc((k ? k : 1) * sizeof *sorted);
+        if (!sorted) rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
+        size_t n = sorted ? store_topk_take_sorted(&r.heaps[0], sorted) : 0;
+        for (size_t i = 0; i < n; i++) best[i] = search_hit(t, fcs, sorted[i].row, sorted[i].distance);
+        *nbest = n;
+        free(sorted);
+    }
+    for (int i = 0; r.heaps && i < threads; i++) store_topk_free(&r.heaps[i]);
+    free(r.heaps);
+    store_pool_free(pool);
+    free(segs);
+    free(fcs);
+    return rc;
 }
 
 int cdx_table_search(const cdx_table *t, const char *column, const float *query, size_t dim,
@@ -132,28 +198,19 @@ int cdx_table_search(const cdx_table *t, const char *column, const float *query,
     int rc = search_pick_column(t, column, dim, &col, err);
     if (rc) return rc;
     if (k > t->live_rows) k = (size_t)t->live_rows;
-    search_state s = {.kernels = store_kernels_best(), .query = query, .dim = dim, .k = k,
-                      .metric = metric};
-    size_t slots = k ? k : 1;
-    s.frag_hits = malloc(slots * sizeof *s.frag_hits);
-    s.mapped = malloc(slots * sizeof *s.mapped);
-    s.tmp = malloc(slots * sizeof *s.tmp);
-    s.best = malloc(slots * sizeof *s.best);
-    if (!s.frag_hits || !s.mapped || !s.tmp || !s.best)
-        rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory for %zu hits", t->dir, k);
+    if (metric != CDX_METRIC_L2 && metric != CDX_METRIC_COSINE && metric != CDX_METRIC_DOT)
+        return cdx_fail(err, CDX_EINVAL, "table search: unknown metric %d", (int)metric);
+    cdx_search_hit *best = malloc((k ? k : 1) * sizeof *best);
+    if (!best) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory for %zu hits", t->dir, k);
+    size_t n = 0;
     if (threads <= 0) threads = store_cpu_count();
-    if (!rc && threads > 1) rc = store_pool_new(threads, &s.pool, err);
-    if (!rc && k) rc = search_all_fragments(t, col, &s, err);
-    store_pool_free(s.pool);
-    free(s.frag_hits);
-    free(s.mapped);
-    free(s.tmp);
+    if (k) rc = search_run_all(t, col, query, dim, metric, k, threads, best, &n, err);
     if (rc) {
-        free(s.best);
+        free(best);
         return rc;
     }
-    *hits = s.best;
-    *count = s.nbest;
+    *hits = best;
+    *count = n;
     return 0;
 }
 
