@@ -119,10 +119,11 @@ static void check_views(const char *db, const char *name, const char *storage) {
     /* A view made owned keeps its values after the file is gone. */
     lance_column own = pages[npages - 1];
     assert_int_equal(lance_column_own(&own, &err), CDX_OK);
-    pages[npages - 1] = own;
+    memset(&pages[npages - 1], 0, sizeof pages[0]); /* `own` holds it now */
     lance_datafile_free_pages(pages, npages);
     lance_datafile_close(df);
     assert_true(((const float *)own.values)[0] == vec_value((int64_t)(ROWS - own.length), 0));
+    lance_column_free(&own);
     lance_column_free(&whole);
     free(path);
 }
