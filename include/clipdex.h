@@ -244,7 +244,7 @@ typedef struct cdx_batch cdx_batch;
 int cdx_scan_open(const cdx_table *t, cdx_scan **out, cdx_error *err);
 /* Reads the next batch into *batch (owned by the scan, valid until the next cdx_scan_next or
  * cdx_scan_close; its values may point into the table's mapped files, so keep the table open
- * meanwhile); *batch is NULL at the end. */
+ * and unchanged by this handle meanwhile); *batch is NULL at the end. */
 int cdx_scan_next(cdx_scan *s, const cdx_batch **batch, cdx_error *err);
 void cdx_scan_close(cdx_scan *s);
 
