@@ -18,6 +18,11 @@ cdx_image *img_resample(const cdx_image *src, int out_w, int out_h, img_filter f
  * inside the image), partial last row/column included. NULL on OOM. */
 cdx_image *img_reduce(const cdx_image *src, int fx, int fy, const int box[4]);
 
+/* img_reduce with flags: IMG_REDUCE_GENERIC forces the plain per-block loop that the fast
+ * column-sum path is tested against. */
+#define IMG_REDUCE_GENERIC 1
+cdx_image *img_reduce_with(const cdx_image *src, int fx, int fy, const int box[4], int flags);
+
 /* Pillow's ImagingScaleAffine (NEAREST resize over a float box), for any mode. NULL on OOM. */
 cdx_image *img_nearest(const cdx_image *src, int out_w, int out_h, const float box[4]);
 
