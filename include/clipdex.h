@@ -149,6 +149,42 @@ int64_t cdx_jina_image_tokens(int width, int height);
 /* The size Pillow's thumbnail((size, size)) gives an image of width x height (never larger). */
 void cdx_thumbnail_size(int width, int height, int size, int *thumb_w, int *thumb_h);
 
+/* ---- Walking ------------------------------------------------------------------------------ */
+
+/* One thing cdx_walk found: a regular file (status CDX_OK) or a path it could not walk. */
+typedef struct cdx_walk_entry {
+    const char *path;    /* the argument as given joined with the relative path inside it, runs
+                          * of '/' collapsed ("dir/" + "a.png" -> "dir/a.png"); valid only
+                          * during the callback */
+    int status;          /* CDX_OK for a file; else why: CDX_ENOTFOUND (missing argument),
+                          * CDX_EIO (unreadable directory, stat failure), CDX_EUNSUPPORTED
+                          * (a directory loop through a symlink, or an argument that is neither
+                          * a file nor a directory) */
+    const char *message; /* "<path>: <reason>" when status != CDX_OK, "" otherwise */
+    uint64_t size;       /* file size in bytes (0 for errors) */
+    int64_t mtime;       /* modification time, seconds since the epoch (0 for errors) */
+} cdx_walk_entry;
+
+/* Called once per entry, in walk order. Return 0 to go on; any other value stops the walk and
+ * becomes cdx_walk's return value. */
+typedef int (*cdx_walk_fn)(const cdx_walk_entry *entry, void *user);
+
+/* How cdx_walk walks. Zero-initialised options (or NULL) are the defaults. */
+typedef struct cdx_walk_opts {
+    int include_hidden; /* nonzero: also visit names starting with '.' and OS junk files */
+} cdx_walk_opts;
+
+/* Walks `n` paths in the order given: a file is reported as is; a directory recursively, its
+ * entries sorted by name (bytewise), skipping hidden names (leading '.') and junk (`._*`,
+ * `.DS_Store`, `@eaDir`, `Thumbs.db`, `desktop.ini`). Symlinks are followed, but a directory
+ * already open higher up the same branch is reported as a loop instead of entered; other
+ * non-regular files inside directories (FIFOs, sockets, devices) are skipped. Problems with one
+ * path are reported to `fn` as entries with a nonzero status and do not stop the walk. Returns 0
+ * when the walk finished, the callback's nonzero value if it stopped it, or CDX_ENOMEM/CDX_EINVAL
+ * (filled into `err`). */
+int cdx_walk(const char *const *paths, size_t n, const cdx_walk_opts *opts, cdx_walk_fn fn,
+             void *user, cdx_error *err);
+
 /* ---- Lance tables (reading) ------------------------------------------------------------- */
 
 /* A LanceDB table opened at one version (read-only). Tables live in a database directory as

@@ -84,7 +84,8 @@ static int p20_validity(const lance_page_ctx *ctx, const p20_enc *enc, uint64_t 
 }
 
 /* Decodes `count` fixed-width values of `bits` bits into dst. Row nulls go to *validity; a
- * fixed_size_list of `dim` moves one level down (items, with item nulls in *item_validity). */
+ * fixed_size_list of `dim` moves one level down (items, with item nulls in *item_validity);
+ * dim 0 means the values are not a list (an FSL may have dim 1). */
 static int p20_fixed(const lance_page_ctx *ctx, const p20_enc *enc, uint64_t bits,
                      uint64_t count, uint32_t dim, void *dst, uint8_t **validity,
                      uint8_t **item_validity, int depth, cdx_error *err)
@@ -94,17 +95,17 @@ static int p20_fixed(const lance_page_ctx *ctx, const p20_enc *enc, uint64_t bit
     switch (enc->array_encoding_case) {
     case LANCE__ENCODINGS__ARRAY_ENCODING__ARRAY_ENCODING_FLAT: {
         lance_buf b;
-        if (dim != 1) return p20_fail(ctx, err, CDX_ECORRUPT, "flat where a list was expected");
+        if (dim != 0) return p20_fail(ctx, err, CDX_ECORRUPT, "flat where a list was expected");
         int rc = p20_flat(ctx, enc, bits, count, &b, err);
         if (!rc) memcpy(dst, b.ptr, (size_t)(count * bits / 8));
         return rc;
     }
     case LANCE__ENCODINGS__ARRAY_ENCODING__ARRAY_ENCODING_FIXED_SIZE_LIST: {
         const Lance__Encodings__FixedSizeList *l = enc->fixed_size_list;
-        if (!l || dim == 1 || l->dimension != dim)
+        if (!l || dim == 0 || l->dimension != dim)
             return p20_fail(ctx, err, CDX_ECORRUPT, "fixed_size_list of %u, schema says %u",
                             l ? l->dimension : 0, dim);
-        return p20_fixed(ctx, l->items, bits, count * dim, 1, dst, item_validity, NULL,
+        return p20_fixed(ctx, l->items, bits, count * dim, 0, dst, item_validity, NULL,
                          depth + 1, err);
     }
     case LANCE__ENCODINGS__ARRAY_ENCODING__ARRAY_ENCODING_NULLABLE: {
@@ -289,7 +290,8 @@ int lance_page20_decode(const lance_page_ctx *ctx, lance_column *out, cdx_error 
         rc = lance_column_alloc(out, ctx->type, ctx->dim, ctx->num_rows, err);
         if (!rc)
             rc = p20_fixed(ctx, ctx->array_encoding, 8 * lance_type_elem_size(ctx->type),
-                           ctx->num_rows, out->dim, out->values, &out->validity,
+                           ctx->num_rows, ctx->type == LANCE_TYPE_FSL_F32 ? out->dim : 0,
+                           out->values, &out->validity,
                            &out->item_validity, 0, err);
     }
     if (rc) lance_column_free(out);

@@ -4,6 +4,7 @@
  */
 #include <clipdex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int main(void) {
@@ -13,5 +14,6 @@ int main(void) {
              strcmp(cdx_strerror(CDX_ETRUNCATED), "truncated") == 0 &&
              cdx_jina_image_tokens(225, 224) == 2000;
     printf("%s %s\n", ok ? "ok" : "FAIL", b64 ? b64 : "(null)");
+    free(b64);
     return ok ? 0 : 1;
 }
