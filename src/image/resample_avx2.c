@@ -37,13 +37,13 @@ AVX2_INLINE __m256i rgb_pair(const uint8_t *p) {
 /* Coefficients k[0] x 4 lanes then k[1] x 4 lanes. */
 AVX2_INLINE __m256i coeff_pair(const int32_t *k) {
     const __m256i idx = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
-    return _mm256_permutevar8x32_epi32(
-        _mm256_castsi128_si256(_mm_loadl_epi64((const __m128i *)k)), idx);
+    return _mm256_permutevar8x32_epi32(_mm256_castsi128_si256(_mm_loadl_epi64((const __m128i *)k)),
+                                       idx);
 }
 
 /* Adds taps x.. of one pixel's tail (taps that are not done in pairs) to `sum`. */
-AVX2_INLINE __m128i htail(__m128i sum, const uint8_t *s, const int32_t *k, int x,
-                                        int n, const int ch) {
+AVX2_INLINE __m128i htail(__m128i sum, const uint8_t *s, const int32_t *k, int x, int n,
+                          const int ch) {
     for (; x < n; x++) {
         uint32_t px = 0;
         memcpy(&px, s + x * ch, (size_t)ch);
@@ -60,8 +60,8 @@ AVX2_INLINE __m128i fold(__m256i acc) {
 /* The same output pixel of `nrows` (1 or 2) source rows `stride` apart, `ch` (3 or 4)
  * channels: taps in pairs while 8 bytes can be read inside the row (`avail` pixels from s to
  * the row end), the rest one by one; the rows share the coefficient loads. */
-AVX2_INLINE void hpixels(const uint8_t *s, size_t stride, const int32_t *k, int n,
-                                       int avail, const int ch, const int nrows, uint32_t out[2]) {
+AVX2_INLINE void hpixels(const uint8_t *s, size_t stride, const int32_t *k, int n, int avail,
+                         const int ch, const int nrows, uint32_t out[2]) {
     __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
     const int pairs = ch == 4 ? n / 2 : (avail - 1) / 2 < n / 2 ? (avail - 1) / 2 : n / 2;
     int x = 0;
@@ -129,15 +129,17 @@ AVX2_INLINE void hpass_rows(const img_pass *p, const int ch) {
 }
 
 AVX2_TARGET int img_hpass_u8_avx2(const img_pass *p, int ch) {
-    if (ch == 3) hpass_rows(p, 3);
-    else if (ch == 4) hpass_rows(p, 4);
-    else return -1;
+    if (ch == 3)
+        hpass_rows(p, 3);
+    else if (ch == 4)
+        hpass_rows(p, 4);
+    else
+        return -1;
     return 0;
 }
 
 /* Eight output samples of one output row, the taps running down the source rows. */
-AVX2_INLINE __m256i vsum8(const uint8_t *col, size_t stride, const int32_t *k,
-                                        int n) {
+AVX2_INLINE __m256i vsum8(const uint8_t *col, size_t stride, const int32_t *k, int n) {
     __m256i acc = _mm256_set1_epi32(HALF);
     for (int t = 0; t < n; t++) {
         __m256i px = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(col + t * stride)));
@@ -161,24 +163,31 @@ AVX2_TARGET void img_vpass_u8_avx2(const img_pass *p) {
         const uint8_t *src = p->src + (size_t)ymin * p->src_stride;
         uint8_t *dst = p->dst + (size_t)yy * p->dst_stride;
         size_t i = 0;
-        for (; i + 8 <= nb; i += 8) store8(dst + i, vsum8(src + i, p->src_stride, k, n));
+        for (; i + 8 <= nb; i += 8)
+            store8(dst + i, vsum8(src + i, p->src_stride, k, n));
         for (; i < nb; i++) {
             int32_t ss = HALF;
-            for (int t = 0; t < n; t++) ss += (int32_t)src[i + (size_t)t * p->src_stride] * k[t];
-            dst[i] = ss < 0 ? 0 : (ss >> IMG_PRECISION_BITS) > 255 ? 255
-                                                                   : (uint8_t)(ss >> IMG_PRECISION_BITS);
+            for (int t = 0; t < n; t++)
+                ss += (int32_t)src[i + (size_t)t * p->src_stride] * k[t];
+            dst[i] = ss < 0                             ? 0
+                     : (ss >> IMG_PRECISION_BITS) > 255 ? 255
+                                                        : (uint8_t)(ss >> IMG_PRECISION_BITS);
         }
     }
 }
 
 #else
 
-int img_have_avx2(void) { return 0; }
+int img_have_avx2(void) {
+    return 0;
+}
 int img_hpass_u8_avx2(const img_pass *p, int ch) {
     (void)p;
     (void)ch;
     return -1;
 }
-void img_vpass_u8_avx2(const img_pass *p) { (void)p; }
+void img_vpass_u8_avx2(const img_pass *p) {
+    (void)p;
+}
 
 #endif

@@ -44,7 +44,7 @@ static void test_resample_simd_equals_scalar_twin(void **state) {
                                      CDX_MODE_CMYK};
     static const img_filter filters[] = {IMG_BOX, IMG_BILINEAR, IMG_HAMMING, IMG_BICUBIC,
                                          IMG_LANCZOS};
-    static const int sizes[][4] = {{1, 1, 1, 3},     {3, 2, 7, 5},      {17, 9, 5, 4},
+    static const int sizes[][4] = {{1, 1, 1, 3},     {3, 2, 7, 5},         {17, 9, 5, 4},
                                    {97, 61, 31, 29}, {500, 375, 224, 168}, {64, 33, 200, 101},
                                    {1000, 7, 13, 7}, {9, 400, 9, 37}};
     uint32_t seed = 7;
