@@ -84,7 +84,7 @@ static void test_floats_and_exponents_read_as_c_reads_them(void **state)
     expect_error("{\"a\":.5}", "invalid number");
     expect_error("{\"a\":+1}", "invalid number");
     expect_error("{\"a\":1e}", "invalid number");
-    expect_error("{\"a\":NaN}", "invalid value");
+    expect_error("{\"a\":NaN}", "invalid number");
     expect_error("{\"a\":-}", "invalid number");
 }
 
