@@ -11,6 +11,10 @@
 
 int cmd_thumb(int argc, char **argv);
 int cmd_cost(int argc, char **argv);
+int cmd_tables(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 /* Prints "clipdex: <msg>\n" to stderr. */
 void cli_errorf(const char *fmt, ...)

@@ -21,7 +21,8 @@ static void thumb_usage(FILE *out) {
         "options:\n"
         "  --size N      bounding box in pixels (default 224)\n"
         "  --no-exif     ignore the EXIF orientation tag\n"
-        "  --level L     zlib compression level 0-9 (default 6, as Pillow)\n"
+        "  --level L     zlib compression level 0-9 (default 1: what clipdex sends to the API;\n"
+        "                6 gives byte-for-byte the PNG Pillow writes; pixels are identical)\n"
         "  -h, --help    show this help\n\n"
         "exit status: 0 written, 1 the image could not be read or OUT written, 2 usage error\n");
 }
@@ -64,7 +65,7 @@ static int thumb_write_atomically(const char *path, const uint8_t *data, size_t 
 
 int cmd_thumb(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
-    int size = 224, level = -1, only_paths = 0;
+    int size = 224, level = CDX_PNG_LEVEL_FAST, only_paths = 0;
     cdx_image_opts opts = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

@@ -133,9 +133,16 @@ int cdx_thumbnail_file(const char *path, int size, const cdx_image_opts *opts, c
 int cdx_thumbnail_mem(const void *data, size_t len, const char *name, int size,
                       const cdx_image_opts *opts, cdx_image **out, cdx_error *err);
 
+/* zlib levels for cdx_png_encode. CDX_PNG_LEVEL_PILLOW (6, also chosen by -1) reproduces
+ * Pillow 9.4's PNG bytes exactly (same filter choice and zlib settings, so the same base64 as the
+ * Python recipe); CDX_PNG_LEVEL_FAST is what clipdex sends to the API by default: identical
+ * pixels, about 3x less encoding time, roughly 20% more bytes. */
+#define CDX_PNG_LEVEL_PILLOW 6
+#define CDX_PNG_LEVEL_FAST 1
+
 /* Encodes an image as PNG the way Pillow saves it (mode → colour type and bit depth; CMYK is
  * converted to RGB first, as Pillow's convert("RGB") does). `level` is the zlib level 0..9, or
- * -1 for the default (6, as Pillow). On success *png is malloc'd; the caller frees it. */
+ * -1 for CDX_PNG_LEVEL_PILLOW. On success *png is malloc'd; the caller frees it. */
 int cdx_png_encode(const cdx_image *img, int level, uint8_t **png, size_t *png_len,
                    cdx_error *err);
 
@@ -255,6 +262,89 @@ const double *cdx_batch_float64(const cdx_batch *b, size_t col);
  * column is not UTF8. Null rows give "" with length 0. */
 const char *cdx_batch_utf8(const cdx_batch *b, size_t col, uint64_t row, size_t *len);
 
+/* ---- Lance tables (writing) ------------------------------------------------------------- */
+
+/* One column of a table schema, declared in C like the recipe's LanceModel:
+ *   static const cdx_field recipe[] = {{"file_id", CDX_COLUMN_INT64},
+ *       {"file_name", CDX_COLUMN_UTF8}, {"vector", CDX_COLUMN_VECTOR_F32, 768}};
+ * `dim` is the vector dimension (ignored for scalars); columns are nullable unless not_null. */
+typedef struct cdx_field {
+    const char *name;
+    cdx_column_type type;
+    uint32_t dim;
+    int not_null;
+} cdx_field;
+
+/* What cdx_table_create does when the table exists: fail (CDX_EEXIST), commit a new empty
+ * version with the new schema (older versions stay readable), or open it (the schema must be
+ * the same, else CDX_EEXIST). */
+typedef enum cdx_create_mode {
+    CDX_CREATE,
+    CDX_OVERWRITE,
+    CDX_EXIST_OK,
+} cdx_create_mode;
+
+/* Creates table `name` in `db_dir` (made if missing) with `n` columns, as Lance data storage
+ * `storage` "2.1" (NULL: the default, as LanceDB 0.31) or "2.0". The new version has no rows.
+ * *out is opened at the resulting version; close it with cdx_table_close. */
+int cdx_table_create(const char *db_dir, const char *name, const cdx_field *fields, size_t n,
+                     cdx_create_mode mode, const char *storage, cdx_table **out, cdx_error *err);
+
+/* A batch of rows to append, column-wise, shaped by a table's schema. Every set column must
+ * have the same row count; columns never set are all null (an error for not-null columns).
+ * Values are copied. Free with cdx_rows_free. */
+typedef struct cdx_rows cdx_rows;
+
+int cdx_rows_new(const cdx_table *t, cdx_rows **out, cdx_error *err);
+void cdx_rows_free(cdx_rows *r);
+/* Forgets all values so the builder can take the next batch. */
+void cdx_rows_clear(cdx_rows *r);
+/* Sets column `col` (by name) to `n` values of its type. */
+int cdx_rows_set_int32(cdx_rows *r, const char *col, const int32_t *v, size_t n, cdx_error *err);
+int cdx_rows_set_int64(cdx_rows *r, const char *col, const int64_t *v, size_t n, cdx_error *err);
+int cdx_rows_set_float32(cdx_rows *r, const char *col, const float *v, size_t n, cdx_error *err);
+int cdx_rows_set_float64(cdx_rows *r, const char *col, const double *v, size_t n,
+                         cdx_error *err);
+/* `n` NUL-terminated strings; a NULL pointer is a null value. */
+int cdx_rows_set_utf8(cdx_rows *r, const char *col, const char *const *v, size_t n,
+                      cdx_error *err);
+/* `n` vectors of the column's dimension, row-major (n * dim floats). */
+int cdx_rows_set_vector_f32(cdx_rows *r, const char *col, const float *v, size_t n,
+                            cdx_error *err);
+/* Marks rows of an already set column null: `valid` is an LSB-first bitmap of its n rows (bit
+ * clear = null). */
+int cdx_rows_set_validity(cdx_rows *r, const char *col, const uint8_t *valid, cdx_error *err);
+/* Rows in the batch (0 until a column is set). */
+size_t cdx_rows_count(const cdx_rows *r);
+
+/* Appends the rows as one new version (data files are written and fsync'd before the manifest
+ * appears, so a failed or interrupted add leaves no trace a reader sees). Concurrent writers,
+ * clipdex or LanceDB, are rebased on; `t` is moved to the new version. */
+int cdx_table_add(cdx_table *t, const cdx_rows *rows, cdx_error *err);
+
+/* Streams many batches into ONE commit with bounded memory: rows go to data files as they
+ * come (a new fragment every max_rows_per_file rows); nothing is visible until commit. */
+typedef struct cdx_appender cdx_appender;
+
+int cdx_appender_open(cdx_table *t, cdx_appender **out, cdx_error *err);
+/* Rows per data file (fragment) from now on; default 1,048,576 as LanceDB. */
+void cdx_appender_set_max_rows_per_file(cdx_appender *a, uint64_t rows);
+int cdx_appender_add(cdx_appender *a, const cdx_rows *rows, cdx_error *err);
+/* Commits every added row as one new version and frees `a` (also on failure, when nothing is
+ * committed). The table handle given to open is moved to the new version. */
+int cdx_appender_commit(cdx_appender *a, cdx_error *err);
+/* Discards the rows added so far and frees `a`. Safe on NULL. */
+void cdx_appender_abort(cdx_appender *a);
+
+/* Deletes the rows whose int64 column `col` holds one of the `n` ids (one new version, with a
+ * deletion file per touched fragment; nothing is committed when no row matches). *deleted (may
+ * be NULL) gets the number of rows deleted. `t` is moved to the latest version. */
+int cdx_table_delete_ids(cdx_table *t, const char *col, const int64_t *ids, size_t n,
+                         uint64_t *deleted, cdx_error *err);
+/* Deletes the rows whose utf8 column `col` equals `value` (as SQL `col = 'value'`). */
+int cdx_table_delete_eq_utf8(cdx_table *t, const char *col, const char *value,
+                             uint64_t *deleted, cdx_error *err);
+
 /* ---- Vector search: distance types --------------------------------------------------------- */
 
 /* The distance types LanceDB offers, with `_distance` defined as LanceDB 0.31 defines it:
@@ -271,6 +361,58 @@ const char *cdx_metric_name(cdx_metric metric);
 /* Parses a metric name as LanceDB spells it ("l2", "cosine", "dot"; case-insensitive, and
  * "euclidean" for l2). Fails with CDX_EINVAL naming the string when it is none of those. */
 int cdx_metric_parse(const char *name, cdx_metric *out, cdx_error *err);
+
+/* ---- Vector search over a table ----------------------------------------------------------- */
+
+/* One search result: the row's LanceDB `_rowid` (fragment id << 32 | row offset), its position
+ * among the table's live rows in scan order (0 .. cdx_table_num_rows - 1, the order
+ * cdx_scan_next yields them), and its `_distance` from the query. */
+typedef struct cdx_search_hit {
+    uint64_t row_id;
+    uint64_t position;
+    float distance;
+} cdx_search_hit;
+
+/* Exact top-k search of vector column `column` (NULL: the table's only vector column) for the
+ * `dim` floats of `query`, as LanceDB's flat search answers it: the k live rows of smallest
+ * `_distance`, ascending (ties by position). Deleted rows and null vectors are never returned.
+ * Fragments are searched one at a time, so memory is one fragment's vectors. threads <= 0 means
+ * one per CPU. *hits (malloc'd; free with cdx_search_hits_free) gets *count <= k hits. */
+int cdx_table_search(const cdx_table *t, const char *column, const float *query, size_t dim,
+                     cdx_metric metric, size_t k, int threads, cdx_search_hit **hits,
+                     size_t *count, cdx_error *err);
+void cdx_search_hits_free(cdx_search_hit *hits);
+
+/* ---- Importing rows (JSON Lines) ----------------------------------------------------------- */
+
+/* What an import does with the table: create it (CDX_EEXIST if it exists), append to it (it must
+ * exist; rows must fit its schema) or overwrite it (a new version with the new schema and only
+ * the imported rows; older versions stay readable). */
+typedef enum cdx_import_mode {
+    CDX_IMPORT_CREATE,
+    CDX_IMPORT_APPEND,
+    CDX_IMPORT_OVERWRITE,
+} cdx_import_mode;
+
+/* Zero-initialised options are the defaults: create, dimension from the data, 8192-row batches. */
+typedef struct cdx_import_opts {
+    cdx_import_mode mode;
+    uint32_t dim;      /* create/overwrite: every vector column's dimension (0: the length of
+                        * its first non-null array); must be 0 for append */
+    size_t batch_rows; /* rows parsed and written per batch; the schema of a new table comes
+                        * from the first batch (0: 8192) */
+} cdx_import_opts;
+
+/* Imports JSON Lines from `fd` (read to its end; blank lines skipped, CRLF accepted) into table
+ * `name` of `db_dir`. Each line is one flat object keyed by column name: integer literals are
+ * int64 (exact), other numbers float64, strings utf8, arrays of numbers float32 vectors, null a
+ * null (a missing key too). A new table's columns and types come from the first batch (a column
+ * null throughout it is an error). Bad input fails with a message naming `src_name`, the line
+ * and the column; a failed import commits nothing (and creates no table). On success *rows and
+ * *version (either may be NULL) get the rows imported and the table's new version. */
+int cdx_table_import_jsonl(const char *db_dir, const char *name, int fd, const char *src_name,
+                           const cdx_import_opts *opts, uint64_t *rows, uint64_t *version,
+                           cdx_error *err);
 
 #ifdef __cplusplus
 }

@@ -73,7 +73,7 @@ static int p20_flat(const lance_page_ctx *ctx, const p20_enc *enc, uint64_t bits
 static int p20_validity(const lance_page_ctx *ctx, const p20_enc *enc, uint64_t count,
                         uint8_t **out, cdx_error *err)
 {
-    lance_buf b;
+    lance_buf b = {0};
     int rc = p20_flat(ctx, enc, 1, count, &b, err);
     if (rc) return rc;
     free(*out);

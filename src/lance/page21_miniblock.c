@@ -16,7 +16,7 @@
 #define MB_MAX_BUFFERS 4u
 
 typedef enum mb_kind { MB_FLAT, MB_INLINE, MB_RLE, MB_FSL, MB_VARIABLE, MB_FSST, MB_DICT } mb_kind;
-typedef enum mb_def { MB_DEF_NONE, MB_DEF_FLAT, MB_DEF_OOL } mb_def;
+typedef enum mb_def { MB_DEF_NONE, MB_DEF_FLAT, MB_DEF_OOL, MB_DEF_INLINE } mb_def;
 
 typedef struct mb_state {
     const lance_page_ctx *ctx;
@@ -193,6 +193,12 @@ static int mb_plan_def(mb_state *s, const Lance__Encodings21__MiniBlockLayout *m
             return CDX_OK;
         }
     }
+    if (d->compression_case ==
+            LANCE__ENCODINGS21__COMPRESSIVE_ENCODING__COMPRESSION_INLINE_BITPACKING &&
+        d->inline_bitpacking->uncompressed_bits_per_value == 16) {
+        s->def = MB_DEF_INLINE;
+        return CDX_OK;
+    }
     return mb_unsupported(s, "definition-level encoding", err);
 }
 
@@ -241,6 +247,27 @@ static int mb_chunk_split(mb_state *s, const uint8_t *c, size_t len, size_t ci,
     return CDX_OK;
 }
 
+/* Inline-bitpacked u16 levels: FastLanes blocks of 1024, each a u16 bit width and then
+ * 1024 * width / 8 bytes (LanceDB writes these for nullable columns of random data). */
+static int mb_def_inline(mb_state *s, mb_slice def, size_t n, const char *where, cdx_error *err) {
+    size_t pos = 0;
+    for (size_t done = 0; done < n; done += LANCE_FL_BLOCK) {
+        if (def.len - pos < 2)
+            return cdx_fail(err, CDX_ETRUNCATED, "%s: bit width past the end", where);
+        unsigned w = (unsigned)def.p[pos] | (unsigned)def.p[pos + 1] << 8;
+        size_t block = 2 + (size_t)LANCE_FL_BLOCK / 8 * w;
+        if (w > 16 || def.len - pos < block)
+            return cdx_fail(err, CDX_ECORRUPT, "%s: bad block (width %u, %zu bytes left)", where,
+                            w, def.len - pos);
+        size_t count = n - done < LANCE_FL_BLOCK ? n - done : LANCE_FL_BLOCK;
+        int rc = lance_bitpack_inline_decode(16, def.p + pos, block, count, s->levels + done,
+                                             where, err);
+        if (rc != CDX_OK) return rc;
+        pos += block;
+    }
+    return CDX_OK;
+}
+
 static int mb_chunk_def(mb_state *s, size_t ci, uint16_t num_levels, mb_slice def, size_t n,
                         uint64_t row0, cdx_error *err) {
     char where[420];
@@ -253,6 +280,8 @@ static int mb_chunk_def(mb_state *s, size_t ci, uint16_t num_levels, mb_slice de
             return cdx_fail(err, CDX_ECORRUPT, "%s: %zu bytes for %zu u16 levels", where,
                             def.len, n);
         memcpy(s->levels, def.p, def.len);
+    } else if (s->def == MB_DEF_INLINE) {
+        if ((rc = mb_def_inline(s, def, n, where, err)) != CDX_OK) return rc;
     } else if ((rc = lance_bitpack_outofline_decode(16, s->def_width, def.p, def.len, n,
                                                     s->levels, where, err)) != CDX_OK) {
         return rc;

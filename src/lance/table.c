@@ -271,3 +271,36 @@ int lance_table_read_fragment(const cdx_table *t, size_t frag, lance_column *col
     }
     return rc;
 }
+
+int lance_table_read_fragment_column(const cdx_table *t, size_t frag, size_t col,
+                                     lance_column *out, uint8_t **keep, uint64_t *fragment_id,
+                                     cdx_error *err)
+{
+    const Lance__Table__DataFragment *f = t->manifest->fragments[frag];
+    *keep = NULL;
+    *fragment_id = f->id;
+    if (col >= t->ncols) return cdx_fail(err, CDX_EINVAL, "%s: no column %zu", t->dir, col);
+    if (f->physical_rows > TABLE_MAX_FRAGMENT_ROWS)
+        return cdx_fail(err, CDX_ECORRUPT, "%s: fragment %llu claims %llu rows", t->dir,
+                        (unsigned long long)f->id, (unsigned long long)f->physical_rows);
+    size_t fi = 0;
+    uint32_t ci = 0;
+    lance_datafile *df = NULL;
+    int rc = fragment_locate(t, f, t->cols[col].field_id, &fi, &ci, err);
+    if (!rc) rc = fragment_open_file(t, f->files[fi], &df, err);
+    if (!rc) rc = lance_datafile_read_column(df, ci, t->cols[col].type, t->cols[col].dim, out,
+                                             err);
+    lance_datafile_close(df);
+    if (!rc && out->length != f->physical_rows)
+        rc = cdx_fail(err, CDX_ECORRUPT, "%s: fragment %llu: column %s has %llu rows, "
+                      "manifest says %llu", t->dir, (unsigned long long)f->id,
+                      t->cols[col].name, (unsigned long long)out->length,
+                      (unsigned long long)f->physical_rows);
+    if (!rc) rc = fragment_keep(t, f, keep, err);
+    if (rc) {
+        lance_column_free(out);
+        free(*keep);
+        *keep = NULL;
+    }
+    return rc;
+}

@@ -32,4 +32,12 @@ struct cdx_table {
 int lance_table_read_fragment(const cdx_table *t, size_t frag, lance_column *cols,
                               uint32_t **offsets, uint64_t *nrows, cdx_error *err);
 
+/* Reads column `col` (index into t->cols) of fragment `frag` as stored: all physical rows,
+ * deleted ones included, into `out` (zeroed by the caller; lance_column_free). *keep gets the
+ * fragment's live-row bitmap (LSB-first, bit set = live; malloc'd, caller frees) and *fragment_id
+ * its id. Lets a search skip deleted rows without copying the live ones. */
+int lance_table_read_fragment_column(const cdx_table *t, size_t frag, size_t col,
+                                     lance_column *out, uint8_t **keep, uint64_t *fragment_id,
+                                     cdx_error *err);
+
 #endif

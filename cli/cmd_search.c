@@ -1,0 +1,205 @@
+/*
+ * cmd_search.c — `clipdex search --db DIR --table NAME --vector-file Q.f32 [-k 10]
+ * [--metric cosine|l2|dot] [--json]`: exact top-k for a raw little-endian float32 query. The
+ * hits come from cdx_table_search; a second pass over the table fetches their other columns.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "clipdex.h"
+#include "table_out.h"
+
+#define SEARCH_MAX_K 1000000
+
+static void search_usage(FILE *out)
+{
+    fputs("usage: clipdex search --db DIR --table NAME --vector-file Q.f32 [-k 10]\n"
+          "                      [--metric cosine|l2|dot] [--column NAME] [--json]\n\n"
+          "Exact top-k search of table NAME for the query in Q.f32: raw little-endian float32,\n"
+          "exactly as many as the vector column's dimension. Distances are LanceDB's _distance\n"
+          "(l2 squared, cosine 1-cos, dot 1-q.v); default metric cosine, k 10. --column picks\n"
+          "the vector column when there are several. --json prints JSON Lines of the non-vector\n"
+          "columns plus \"_distance\".\n"
+          "Exit status: 0 ok, 1 the table or query could not be read, 2 usage error.\n",
+          out);
+}
+
+typedef struct search_opts {
+    const char *db, *table, *vector_file, *column;
+    int k, json;
+    cdx_metric metric;
+} search_opts;
+
+static int search_parse(int argc, char **argv, search_opts *o)
+{
+    o->k = 10;
+    o->metric = CDX_METRIC_COSINE;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        cdx_error err = {0};
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            search_usage(stdout);
+            return 1;
+        } else if (!strcmp(a, "--json")) {
+            o->json = 1;
+        } else if (!strcmp(a, "--db") && v) {
+            o->db = argv[++i];
+        } else if (!strcmp(a, "--table") && v) {
+            o->table = argv[++i];
+        } else if (!strcmp(a, "--vector-file") && v) {
+            o->vector_file = argv[++i];
+        } else if (!strcmp(a, "--column") && v) {
+            o->column = argv[++i];
+        } else if (!strcmp(a, "-k") || !strcmp(a, "--k")) {
+            if (cli_parse_int(a, v, 1, SEARCH_MAX_K, &o->k)) return -1;
+            i++;
+        } else if (!strcmp(a, "--metric") && v) {
+            if (cdx_metric_parse(v, &o->metric, &err) != CDX_OK) {
+                cli_errorf("--metric: %s", err.message);
+                return -1;
+            }
+            i++;
+        } else {
+            cli_errorf("search: unexpected argument '%s' (see 'clipdex search --help')", a);
+            return -1;
+        }
+    }
+    if (!o->db || !o->table || !o->vector_file) {
+        cli_errorf("search: --db DIR, --table NAME and --vector-file Q.f32 are required");
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the query: exactly dim little-endian float32 values. */
+static float *search_read_query(const char *path, uint32_t dim)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_errorf("%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t want = (size_t)dim * 4;
+    unsigned char *bytes = malloc(want + 1);
+    size_t got = bytes ? fread(bytes, 1, want + 1, f) : 0;
+    int bad = ferror(f);
+    fclose(f);
+    if (!bytes || bad || got != want) {
+        if (!bytes) cli_errorf("%s: out of memory", path);
+        else if (bad) cli_errorf("%s: read error", path);
+        else cli_errorf("%s: query must be %zu bytes (%u little-endian float32), file has %s%zu",
+                        path, want, dim, got > want ? "more than " : "", got > want ? want : got);
+        free(bytes);
+        return NULL;
+    }
+    float *q = malloc(want ? want : 1);
+    for (size_t j = 0; q && j < dim; j++) {
+        uint32_t u = (uint32_t)bytes[4 * j] | (uint32_t)bytes[4 * j + 1] << 8 |
+                     (uint32_t)bytes[4 * j + 2] << 16 | (uint32_t)bytes[4 * j + 3] << 24;
+        memcpy(&q[j], &u, 4);
+    }
+    free(bytes);
+    return q;
+}
+
+/* The dimension of the column to search (named, or the only vector column). */
+static int search_column_dim(const cdx_table *t, const search_opts *o, uint32_t *dim)
+{
+    long found = -1;
+    for (size_t c = 0; c < cdx_table_num_columns(t); c++) {
+        if (cdx_table_column_type(t, c) != CDX_COLUMN_VECTOR_F32) continue;
+        if (o->column ? !strcmp(cdx_table_column_name(t, c), o->column) : found < 0) {
+            found = (long)c;
+            if (o->column) break;
+        } else if (!o->column) {
+            cli_errorf("table '%s' has several vector columns: pick one with --column", o->table);
+            return -1;
+        }
+    }
+    if (found < 0) {
+        cli_errorf("table '%s' has no vector column%s%s", o->table, o->column ? " named " : "",
+                   o->column ? o->column : "");
+        return -1;
+    }
+    *dim = cdx_table_column_dim(t, (size_t)found);
+    return 0;
+}
+
+/* Prints the hits in rank order: one pass over the table finds each hit's row by position. */
+static int search_print(const cdx_table *t, const cdx_search_hit *hits, size_t n, int json)
+{
+    char **lines = calloc(n + 1, sizeof *lines);
+    size_t *lens = calloc(n + 1, sizeof *lens);
+    cdx_scan *s = NULL;
+    cdx_error err = {0};
+    int rc = !lines || !lens ? -1 : cdx_scan_open(t, &s, &err) != CDX_OK ? -1 : 0;
+    uint64_t base = 0;
+    const cdx_batch *b = NULL;
+    while (!rc && s) {
+        if (cdx_scan_next(s, &b, &err) != CDX_OK) rc = -1;
+        if (rc || !b) break;
+        uint64_t rows = cdx_batch_num_rows(b);
+        for (size_t h = 0; h < n; h++) {
+            if (hits[h].position < base || hits[h].position >= base + rows) continue;
+            FILE *m = open_memstream(&lines[h], &lens[h]);
+            if (!m) { rc = -1; break; }
+            if (json) cli_json_row(m, t, b, hits[h].position - base, 1);
+            else cli_text_row(m, t, b, hits[h].position - base, 1);
+            fclose(m);
+        }
+        base += rows;
+    }
+    cdx_scan_close(s);
+    if (rc) cli_errorf("%s", err.message[0] ? err.message : "out of memory");
+    if (!rc && !json) {
+        printf("rank\t_distance\t");
+        cli_text_header(stdout, t, 1);
+        putchar('\n');
+    }
+    for (size_t h = 0; !rc && h < n; h++) {
+        const char *line = lines[h] ? lines[h] : json ? "{}" : "";
+        if (json) {
+            /* Append "_distance" inside the row object. */
+            size_t len = strlen(line);
+            printf("%.*s%s\"_distance\":", (int)(len - 1), line, len > 2 ? "," : "");
+            cli_json_f32(stdout, hits[h].distance);
+            puts("}");
+        } else {
+            printf("%zu\t%.9g\t%s\n", h + 1, (double)hits[h].distance, line);
+        }
+    }
+    for (size_t h = 0; lines && h < n; h++) free(lines[h]);
+    free(lines);
+    free(lens);
+    return rc;
+}
+
+int cmd_search(int argc, char **argv)
+{
+    search_opts o = {0};
+    int rc = search_parse(argc, argv, &o);
+    if (rc) return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    cdx_table *t = NULL;
+    if (cli_open_table(o.db, o.table, 0, &t)) return CLI_EXIT_PARTIAL;
+    uint32_t dim = 0;
+    float *q = NULL;
+    cdx_search_hit *hits = NULL;
+    size_t count = 0;
+    cdx_error err = {0};
+    int status = CLI_EXIT_PARTIAL;
+    if (!search_column_dim(t, &o, &dim) && (q = search_read_query(o.vector_file, dim))) {
+        if (cdx_table_search(t, o.column, q, dim, o.metric, (size_t)o.k, 0, &hits, &count,
+                             &err) != CDX_OK)
+            cli_errorf("%s", err.message);
+        else if (!search_print(t, hits, count, o.json))
+            status = CLI_EXIT_OK;
+    }
+    cdx_search_hits_free(hits);
+    free(q);
+    cdx_table_close(t);
+    if (fflush(stdout)) status = CLI_EXIT_PARTIAL;
+    return status;
+}

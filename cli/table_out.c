@@ -1,0 +1,93 @@
+/*
+ * table_out.c — the human (tab-separated) form of table rows, and the option and table-opening
+ * helpers shared by `tables`, `show` and `search`. Long vectors are abbreviated: a terminal
+ * has no use for 768 numbers; --json prints them whole.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "table_out.h"
+
+#define TEXT_VECTOR_HEAD 3
+
+void cli_text_header(FILE *out, const cdx_table *t, int skip_vectors)
+{
+    int first = 1;
+    for (size_t c = 0; c < cdx_table_num_columns(t); c++) {
+        if (skip_vectors && cdx_table_column_type(t, c) == CDX_COLUMN_VECTOR_F32) continue;
+        fprintf(out, "%s%s", first ? "" : "\t", cdx_table_column_name(t, c));
+        first = 0;
+    }
+}
+
+static void text_value(FILE *out, const cdx_table *t, const cdx_batch *b, size_t c, uint64_t row)
+{
+    if (cdx_batch_is_null(b, c, row)) {
+        fputs("null", out);
+        return;
+    }
+    size_t len = 0;
+    const char *s;
+    switch (cdx_table_column_type(t, c)) {
+    case CDX_COLUMN_INT32: fprintf(out, "%d", cdx_batch_int32(b, c)[row]); break;
+    case CDX_COLUMN_INT64: fprintf(out, "%lld", (long long)cdx_batch_int64(b, c)[row]); break;
+    case CDX_COLUMN_FLOAT32: fprintf(out, "%g", (double)cdx_batch_float32(b, c)[row]); break;
+    case CDX_COLUMN_FLOAT64: fprintf(out, "%g", cdx_batch_float64(b, c)[row]); break;
+    case CDX_COLUMN_UTF8:
+        s = cdx_batch_utf8(b, c, row, &len);
+        /* Tabs and newlines inside a value would break the layout. */
+        for (size_t i = 0; s && i < len; i++) fputc(s[i] == '\t' || s[i] == '\n' ? ' ' : s[i], out);
+        break;
+    case CDX_COLUMN_VECTOR_F32: {
+        uint32_t dim = cdx_table_column_dim(t, c);
+        const float *v = cdx_batch_float32(b, c) + row * dim;
+        fputc('[', out);
+        for (uint32_t j = 0; j < dim && j < TEXT_VECTOR_HEAD; j++)
+            fprintf(out, "%s%g", j ? ", " : "", (double)v[j]);
+        if (dim > TEXT_VECTOR_HEAD) fprintf(out, ", … (%u)", dim);
+        fputc(']', out);
+        break;
+    }
+    }
+}
+
+void cli_text_row(FILE *out, const cdx_table *t, const cdx_batch *b, uint64_t row,
+                  int skip_vectors)
+{
+    int first = 1;
+    for (size_t c = 0; c < cdx_table_num_columns(t); c++) {
+        if (skip_vectors && cdx_table_column_type(t, c) == CDX_COLUMN_VECTOR_F32) continue;
+        if (!first) fputc('\t', out);
+        first = 0;
+        text_value(out, t, b, c, row);
+    }
+}
+
+int cli_parse_u64(const char *opt, const char *value, uint64_t *out)
+{
+    if (!value) {
+        cli_errorf("%s needs a value", opt);
+        return -1;
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(value, &end, 10);
+    if (errno || end == value || *end || *value == '-' || *value == '+') {
+        cli_errorf("%s: '%s' is not a non-negative integer", opt, value);
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+int cli_open_table(const char *db, const char *name, uint64_t version, cdx_table **out)
+{
+    cdx_error err = {0};
+    if (cdx_table_open(db, name, version, out, &err) != CDX_OK) {
+        cli_errorf("table '%s' in %s: %s", name, db, err.message);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,27 @@
+/*
+ * table_out.h — printing table rows for the `tables`, `show` and `search` subcommands: JSON Lines
+ * (json_lines.h) and a tab-separated human form (table_out.c), plus the shared option parsing those subcommands need.
+ */
+#ifndef CDX_CLI_TABLE_OUT_H
+#define CDX_CLI_TABLE_OUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "clipdex.h"
+#include "json_lines.h"
+
+/* Prints the column names / the values of one row, tab-separated (no newline); vectors are
+ * abbreviated to their first values and their dimension, or left out with skip_vectors. */
+void cli_text_header(FILE *out, const cdx_table *t, int skip_vectors);
+void cli_text_row(FILE *out, const cdx_table *t, const cdx_batch *b, uint64_t row,
+                  int skip_vectors);
+
+/* Parses a non-negative integer option value; prints an error naming the option on failure. */
+int cli_parse_u64(const char *opt, const char *value, uint64_t *out);
+
+/* Opens table `name` of `db` at `version` (0 = latest); prints the error on failure. */
+int cli_open_table(const char *db, const char *name, uint64_t version, cdx_table **out);
+
+#endif
