@@ -32,6 +32,7 @@ struct cdx_appender {
     lance_new_file *files;
     size_t nfiles, cap;
     lance_sync_set sync; /* the finished data files, synced by the commit */
+    int direct;          /* one add per appender: pages straight from the caller's rows */
 };
 
 void lance_commit_backoff(int attempt)
@@ -322,6 +323,7 @@ static int appender_start_file(cdx_appender *a, cdx_error *err)
     a->w_rows = 0;
     int rc = lance_writer_open(path, a->fields, a->nfields, a->minor, &a->w, err);
     if (!rc) lance_writer_set_sync(a->w, 0); /* the commit syncs it with the others */
+    if (!rc) lance_writer_set_direct(a->w, a->direct);
     if (rc) {
         free(a->w_name);
         a->w_name = NULL;
@@ -508,6 +510,7 @@ int cdx_table_add(cdx_table *t, const cdx_rows *rows, cdx_error *err)
     cdx_appender *a;
     int rc = cdx_appender_open(t, &a, err);
     if (rc) return rc;
+    a->direct = 1; /* the only batch of this append: no need to stage it */
     rc = cdx_appender_add(a, rows, err);
     if (rc) {
         cdx_appender_abort(a);

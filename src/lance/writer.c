@@ -47,7 +47,7 @@ typedef struct wr_column {
 
 struct lance_writer {
     char *path, *tmp;
-    int fd, minor, failed, sync;
+    int fd, minor, failed, sync, direct;
     uint64_t pos, rows;
     size_t page_bytes;
     wr_column *cols;
@@ -235,7 +235,7 @@ static int wr_add_column(lance_writer *w, wr_column *c, const lance_column *col,
     int rc = 0;
     if (c->stage.length && c->stage_bytes + bytes >= w->page_bytes) rc = wr_flush_stage(w, c, err);
     if (rc) return rc;
-    if (bytes >= w->page_bytes) return wr_pages_from(w, c, col, err);
+    if (bytes >= w->page_bytes || w->direct) return wr_pages_from(w, c, col, err);
     rc = lance_column_append(&c->stage, col, NULL, err);
     c->stage_bytes += bytes;
     return rc;
@@ -263,6 +263,7 @@ int lance_writer_add(lance_writer *w, const lance_column *cols, cdx_error *err)
 /* ---- open / finish ---- */
 
 void lance_writer_set_sync(lance_writer *w, int sync) { w->sync = sync != 0; }
+void lance_writer_set_direct(lance_writer *w, int direct) { w->direct = direct != 0; }
 
 void lance_writer_set_page_bytes(lance_writer *w, size_t bytes)
 {

@@ -51,6 +51,11 @@ void lance_writer_set_page_bytes(lance_writer *w, size_t bytes);
  * The table layer turns it off and syncs all of a commit's files in one pass (commit.h). */
 void lance_writer_set_sync(lance_writer *w, int sync);
 
+/* Whether each batch is written as pages straight from the caller's columns (no staging copy;
+ * default off). For callers that add one batch per file: many small batches would make as many
+ * small pages. */
+void lance_writer_set_direct(lance_writer *w, int direct);
+
 /* Adds one batch: cols[i] is field i, every column has the same length, type and dim as
  * declared, and a non-nullable field has no nulls. The columns are not kept. */
 int lance_writer_add(lance_writer *w, const lance_column *cols, cdx_error *err);
