@@ -73,13 +73,13 @@ static int adopt_commit_once(const char *table_dir, const char *stage_dir, int o
                              uint64_t *version, cdx_error *err)
 {
     lance_head head, stage;
-    int rc = lance_head_load(table_dir, &head, err);
+    int rc = lance_head_load(table_dir, 0, &head, err);
     if (rc) return rc;
     if (head.version && !overwrite) {
         lance_head_free(&head);
         return cdx_fail(err, CDX_EEXIST, "%s: table exists", table_dir);
     }
-    if ((rc = lance_head_load(stage_dir, &stage, err))) {
+    if ((rc = lance_head_load(stage_dir, 0, &stage, err))) {
         lance_head_free(&head);
         return rc;
     }
@@ -106,7 +106,14 @@ static int adopt_commit_once(const char *table_dir, const char *stage_dir, int o
     ow.fragments = m->fragments;
     ow.n_fragments = m->n_fragments;
     lance_head empty = {head.version, NULL, NULL, 0}; /* an overwrite drops the indices */
-    if (!rc) rc = lance_commit_version(table_dir, &empty, m, &txn, err);
+    /* The staged files were synced by the staging commit; their new links in data/ must be
+     * durable before the manifest that names them. */
+    lance_sync_set sync = {0};
+    char data_dir[4400];
+    snprintf(data_dir, sizeof data_dir, "%s/data", table_dir);
+    if (!rc) rc = lance_sync_set_add_dir(&sync, data_dir, err);
+    if (!rc) rc = lance_commit_version(table_dir, &empty, m, &txn, &sync, err);
+    lance_sync_set_free(&sync);
     if (!rc) *version = head.version + 1;
     lance_head_free(&stage);
     lance_head_free(&head);
@@ -117,7 +124,7 @@ int lance_table_adopt(const char *table_dir, const char *stage_dir, int overwrit
                       uint64_t *version, cdx_error *err)
 {
     lance_head stage;
-    int rc = lance_head_load(stage_dir, &stage, err);
+    int rc = lance_head_load(stage_dir, 0, &stage, err);
     if (rc) return rc;
     if (!stage.version) {
         lance_head_free(&stage);
