@@ -16,6 +16,8 @@
 
 /* Defaults (EXIF applied, default pixel limit), as `clipdex thumb` runs. */
 static const cdx_image_opts bench_opts = {0};
+/* PNG zlib level: clipdex's default for the API path; --level 6 gives Pillow's exact bytes. */
+static int bench_level = CDX_PNG_LEVEL_FAST;
 
 typedef struct bench_input {
     const char *name;
@@ -65,7 +67,7 @@ static int bench_pipeline_once(const bench_input *in) {
     }
     uint8_t *png = NULL;
     size_t png_len = 0;
-    int rc = cdx_png_encode(thumb, -1, &png, &png_len, &err);
+    int rc = cdx_png_encode(thumb, bench_level, &png, &png_len, &err);
     cdx_image_free(thumb);
     if (rc != CDX_OK) {
         fprintf(stderr, "bench_thumb: %s: %s\n", in->name, err.message);
@@ -173,7 +175,7 @@ static int bench_steps(const bench_input *in) {
             goto fail;
         double t3 = bench_now();
         uint8_t *png = NULL;
-        if (cdx_png_encode(thumb, -1, &png, &png_bytes, &err)) {
+        if (cdx_png_encode(thumb, bench_level, &png, &png_bytes, &err)) {
             cdx_image_free(thumb);
             goto fail;
         }
@@ -204,7 +206,7 @@ fail:
 }
 
 static int bench_usage(void) {
-    fprintf(stderr, "usage: bench_thumb [--threads T] [--seconds S] [--steps] FILE...\n");
+    fprintf(stderr, "usage: bench_thumb [--threads T] [--seconds S] [--level 0-9] [--steps] FILE...\n");
     return 2;
 }
 
@@ -215,6 +217,8 @@ int main(int argc, char **argv) {
     for (; first < argc && argv[first][0] == '-'; first++) {
         if (!strcmp(argv[first], "--threads") && first + 1 < argc)
             threads = atoi(argv[++first]);
+        else if (!strcmp(argv[first], "--level") && first + 1 < argc)
+            bench_level = atoi(argv[++first]);
         else if (!strcmp(argv[first], "--seconds") && first + 1 < argc)
             seconds = atof(argv[++first]);
         else if (!strcmp(argv[first], "--steps"))
@@ -222,7 +226,9 @@ int main(int argc, char **argv) {
         else
             return bench_usage();
     }
-    if (first == argc || threads < 1 || threads > 1024 || !(seconds > 0)) return bench_usage();
+    if (first == argc || threads < 1 || threads > 1024 || !(seconds > 0) || bench_level < -1 ||
+        bench_level > 9)
+        return bench_usage();
     int rc = 0;
     for (int i = first; i < argc && !rc; i++) {
         bench_input in;

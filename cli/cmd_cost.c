@@ -5,7 +5,7 @@
  */
 #include "cli.h"
 #include "clipdex.h"
-#include "json_out.h"
+#include "json_lines.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -134,38 +134,38 @@ static void cost_print_json(const cost_run *run, FILE *out) {
     for (size_t i = 0; i < run->file_count; i++) {
         const cost_file *f = &run->files[i];
         fputs(i ? ",\n  {" : "\n  {", out);
-        json_write_key(out, "path");
-        json_write_string(out, f->path);
+        cli_json_key(out, "path");
+        cli_json_string(out, f->path, strlen(f->path));
         fputc(',', out);
-        json_write_int_member(out, "width", f->width);
+        cli_json_int_member(out, "width", f->width);
         fputc(',', out);
-        json_write_int_member(out, "height", f->height);
+        cli_json_int_member(out, "height", f->height);
         fputc(',', out);
-        json_write_int_member(out, "tokens", f->tokens);
+        cli_json_int_member(out, "tokens", f->tokens);
         fputc(',', out);
-        json_write_int_member(out, "thumb_width", f->thumb_width);
+        cli_json_int_member(out, "thumb_width", f->thumb_width);
         fputc(',', out);
-        json_write_int_member(out, "thumb_height", f->thumb_height);
+        cli_json_int_member(out, "thumb_height", f->thumb_height);
         fputc(',', out);
-        json_write_int_member(out, "thumb_tokens", f->thumb_tokens);
+        cli_json_int_member(out, "thumb_tokens", f->thumb_tokens);
         fputc('}', out);
     }
     fputs(run->file_count ? "\n],\"errors\":[" : "],\"errors\":[", out);
     for (size_t i = 0; i < run->failure_count; i++) {
         fputs(i ? ",\n  {" : "\n  {", out);
-        json_write_key(out, "path");
-        json_write_string(out, run->failures[i].path);
+        cli_json_key(out, "path");
+        cli_json_string(out, run->failures[i].path, strlen(run->failures[i].path));
         fputc(',', out);
-        json_write_key(out, "error");
-        json_write_string(out, run->failures[i].reason);
+        cli_json_key(out, "error");
+        cli_json_string(out, run->failures[i].reason, strlen(run->failures[i].reason));
         fputc('}', out);
     }
     int64_t tokens, thumb_tokens;
     cost_totals(run, &tokens, &thumb_tokens);
     fputs(run->failure_count ? "\n]," : "],", out);
-    json_write_int_member(out, "total_tokens", tokens);
+    cli_json_int_member(out, "total_tokens", tokens);
     fputc(',', out);
-    json_write_int_member(out, "total_thumb_tokens", thumb_tokens);
+    cli_json_int_member(out, "total_thumb_tokens", thumb_tokens);
     fputs("}\n", out);
 }
 

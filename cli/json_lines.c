@@ -1,13 +1,15 @@
 /*
  * json_lines.c — the JSON pieces clipdex prints: escaped strings, floats in the shortest form
  * that round-trips (so float32 vectors read back bit-exact), and whole table rows as objects.
- * JSON has no NaN or infinity; those print as null.
+ * JSON has no NaN or infinity; those print as null. Escaping rules: see json_lines.h.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "table_out.h"
+#include <inttypes.h>
+
+#include "json_lines.h"
 
 /* Length of the valid UTF-8 sequence starting at s (at most len bytes), or 0 if invalid. */
 static size_t utf8_seq_len(const unsigned char *s, size_t len)
@@ -53,6 +55,18 @@ void cli_json_string(FILE *out, const char *s, size_t len)
     fputc('"', out);
 }
 
+void cli_json_key(FILE *out, const char *key)
+{
+    cli_json_string(out, key, strlen(key));
+    fputc(':', out);
+}
+
+void cli_json_int_member(FILE *out, const char *key, int64_t value)
+{
+    cli_json_key(out, key);
+    fprintf(out, "%" PRId64, value);
+}
+
 void cli_json_f32(FILE *out, float v)
 {
     if (!isfinite(v)) {
@@ -92,7 +106,7 @@ static void json_value(FILE *out, const cdx_table *t, const cdx_batch *b, size_t
     const char *s;
     switch (cdx_table_column_type(t, c)) {
     case CDX_COLUMN_INT32: fprintf(out, "%d", cdx_batch_int32(b, c)[row]); break;
-    case CDX_COLUMN_INT64: fprintf(out, "%lld", (long long)cdx_batch_int64(b, c)[row]); break;
+    case CDX_COLUMN_INT64: fprintf(out, "%" PRId64, cdx_batch_int64(b, c)[row]); break;
     case CDX_COLUMN_FLOAT32: cli_json_f32(out, cdx_batch_float32(b, c)[row]); break;
     case CDX_COLUMN_FLOAT64: cli_json_f64(out, cdx_batch_float64(b, c)[row]); break;
     case CDX_COLUMN_UTF8:
@@ -122,9 +136,7 @@ void cli_json_row(FILE *out, const cdx_table *t, const cdx_batch *b, uint64_t ro
         if (skip_vectors && cdx_table_column_type(t, c) == CDX_COLUMN_VECTOR_F32) continue;
         if (!first) fputc(',', out);
         first = 0;
-        const char *name = cdx_table_column_name(t, c);
-        cli_json_string(out, name, strlen(name));
-        fputc(':', out);
+        cli_json_key(out, cdx_table_column_name(t, c));
         json_value(out, t, b, c, row);
     }
     fputc('}', out);

@@ -21,6 +21,7 @@ static const subcommand subcommands[] = {
     {"cost", cmd_cost, "report Jina token cost of images as-is and after shrinking"},
     {"tables", cmd_tables, "list the tables of a database directory"},
     {"show", cmd_show, "print the rows of a table (any version), as text or JSON Lines"},
+    {"import", cmd_import, "import JSON Lines rows (your own vectors) into a table"},
     {"search", cmd_search, "exact top-k search of a table for a raw float32 query vector"},
 };
 

@@ -1,7 +1,6 @@
 /*
  * table_out.h — printing table rows for the `tables`, `show` and `search` subcommands: JSON Lines
- * (json_lines.c: exact numbers, escaped strings, nulls) and a tab-separated human form
- * (table_out.c), plus the shared option parsing those subcommands need.
+ * (json_lines.h) and a tab-separated human form (table_out.c), plus the shared option parsing those subcommands need.
  */
 #ifndef CDX_CLI_TABLE_OUT_H
 #define CDX_CLI_TABLE_OUT_H
@@ -11,17 +10,7 @@
 #include <stdio.h>
 
 #include "clipdex.h"
-
-/* A JSON string literal for `len` bytes of UTF-8 (invalid bytes become U+FFFD). */
-void cli_json_string(FILE *out, const char *s, size_t len);
-/* The shortest decimal that reads back as exactly this float32 / float64 (null for NaN, inf). */
-void cli_json_f32(FILE *out, float v);
-void cli_json_f64(FILE *out, double v);
-
-/* Prints row `row` of batch `b` as one JSON object keyed by column name (no newline). Vector
- * columns are left out when skip_vectors is nonzero. */
-void cli_json_row(FILE *out, const cdx_table *t, const cdx_batch *b, uint64_t row,
-                  int skip_vectors);
+#include "json_lines.h"
 
 /* Prints the column names / the values of one row, tab-separated (no newline); vectors are
  * abbreviated to their first values and their dimension, or left out with skip_vectors. */

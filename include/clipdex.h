@@ -385,6 +385,37 @@ int cdx_table_search(const cdx_table *t, const char *column, const float *query,
                      size_t *count, cdx_error *err);
 void cdx_search_hits_free(cdx_search_hit *hits);
 
+/* ---- Importing rows (JSON Lines) ----------------------------------------------------------- */
+
+/* What an import does with the table: create it (CDX_EEXIST if it exists), append to it (it must
+ * exist; rows must fit its schema) or overwrite it (a new version with the new schema and only
+ * the imported rows; older versions stay readable). */
+typedef enum cdx_import_mode {
+    CDX_IMPORT_CREATE,
+    CDX_IMPORT_APPEND,
+    CDX_IMPORT_OVERWRITE,
+} cdx_import_mode;
+
+/* Zero-initialised options are the defaults: create, dimension from the data, 8192-row batches. */
+typedef struct cdx_import_opts {
+    cdx_import_mode mode;
+    uint32_t dim;      /* create/overwrite: every vector column's dimension (0: the length of
+                        * its first non-null array); must be 0 for append */
+    size_t batch_rows; /* rows parsed and written per batch; the schema of a new table comes
+                        * from the first batch (0: 8192) */
+} cdx_import_opts;
+
+/* Imports JSON Lines from `fd` (read to its end; blank lines skipped, CRLF accepted) into table
+ * `name` of `db_dir`. Each line is one flat object keyed by column name: integer literals are
+ * int64 (exact), other numbers float64, strings utf8, arrays of numbers float32 vectors, null a
+ * null (a missing key too). A new table's columns and types come from the first batch (a column
+ * null throughout it is an error). Bad input fails with a message naming `src_name`, the line
+ * and the column; a failed import commits nothing (and creates no table). On success *rows and
+ * *version (either may be NULL) get the rows imported and the table's new version. */
+int cdx_table_import_jsonl(const char *db_dir, const char *name, int fd, const char *src_name,
+                           const cdx_import_opts *opts, uint64_t *rows, uint64_t *version,
+                           cdx_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -157,6 +157,10 @@ static int png_run(png_ctx *c) {
     png_take_palette(c, c->img);
     png_take_trns(c, c->img, type);
     if (png_take_icc(c, c->img) != CDX_OK) return 2;
+    /* Pillow checks the CRCs of the chunks before the image data but not those of IDAT
+     * (PngImageFile.load_read skips them), so neither do we: same acceptance, one pass fewer
+     * over the compressed bytes. zlib's Adler-32 is still checked, as in Pillow. */
+    png_set_crc_action(c->png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
     if (interlace != PNG_INTERLACE_NONE) png_set_interlace_handling(c->png);
     png_read_update_info(c->png, c->info);
     size_t rowbytes = png_get_rowbytes(c->png, c->info);

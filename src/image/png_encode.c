@@ -112,70 +112,99 @@ static void pack_row(const cdx_image *img, const png_layout *l, const uint8_t *s
     }
 }
 
-static unsigned filter_cost(const uint8_t *v, size_t n) {
-    unsigned s = 0;
-    for (size_t i = 0; i < n; i++) s += v[i] < 128 ? v[i] : 256u - v[i];
-    return s;
+/* Pillow's cost of one filtered byte: its distance from 0 modulo 256. */
+static inline unsigned byte_cost(uint8_t v) { return v < 128 ? v : 256u - v; }
+
+/* Paeth predictor (PNG spec 9.4) in the branch-free form the compiler vectorises; ties go to
+ * a, then b, as in the spec and in ZipEncode.c. */
+static inline uint8_t paeth_pred(int a, int b, int c) {
+    const int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
+    const int ab = pb <= pc ? b : c;
+    return (uint8_t)(pa <= pb && pa <= pc ? a : ab);
 }
 
-/* ZipEncode.c's choice: None, then Up, Sub, Paeth; a candidate wins only if strictly cheaper;
- * stop once the cost is 0. `cand` holds 3 rows of scratch; returns the chosen filtered row
- * with its filter-type byte in front. */
-static const uint8_t *filter_row(const uint8_t *cur, const uint8_t *prev, size_t n, int bpp,
-                                 uint8_t *cand[3]) {
-    const uint8_t *best = cur - 1;
-    unsigned sum = filter_cost(cur, n);
-    if (sum > 0) {
-        uint8_t *up = cand[0] + 1;
-        for (size_t i = 0; i < n; i++) up[i] = (uint8_t)(cur[i] - prev[i]);
-        unsigned s = filter_cost(up, n);
-        if (s < sum) best = cand[0], sum = s;
+/* The four candidate costs of one row, each in its own loop so each vectorises; bytes before
+ * the first full pixel have a zero left neighbour. */
+static void filter_costs(const uint8_t *restrict cur, const uint8_t *restrict prev, size_t n,
+                         size_t bpp, unsigned cost[4]) {
+    unsigned none = 0, up = 0, sub = 0, pae = 0;
+    const size_t head = bpp < n ? bpp : n;
+    for (size_t i = 0; i < n; i++) none += byte_cost(cur[i]);
+    for (size_t i = 0; i < n; i++) up += byte_cost((uint8_t)(cur[i] - prev[i]));
+    for (size_t i = 0; i < head; i++) {
+        sub += byte_cost(cur[i]);
+        pae += byte_cost((uint8_t)(cur[i] - paeth_pred(0, prev[i], 0)));
     }
-    if (sum > 0) {
-        uint8_t *sub = cand[1] + 1;
-        for (size_t i = 0; i < n; i++) sub[i] = (uint8_t)(cur[i] - (i >= (size_t)bpp ? cur[i - bpp] : 0));
-        unsigned s = filter_cost(sub, n);
-        if (s < sum) best = cand[1], sum = s;
+    for (size_t i = head; i < n; i++) sub += byte_cost((uint8_t)(cur[i] - cur[i - bpp]));
+    for (size_t i = head; i < n; i++)
+        pae += byte_cost((uint8_t)(cur[i] - paeth_pred(cur[i - bpp], prev[i], prev[i - bpp])));
+    cost[0] = none, cost[1] = sub, cost[2] = up, cost[3] = pae;
+}
+
+/* Writes filter `type` (PNG numbering: 0 None, 1 Sub, 2 Up, 4 Paeth) of `cur` into `out`. */
+static void filter_apply(int type, const uint8_t *restrict cur, const uint8_t *restrict prev,
+                         size_t n, size_t bpp, uint8_t *restrict out) {
+    const size_t head = bpp < n ? bpp : n;
+    switch (type) {
+    case 1:
+        memcpy(out, cur, head);
+        for (size_t i = head; i < n; i++) out[i] = (uint8_t)(cur[i] - cur[i - bpp]);
+        break;
+    case 2:
+        for (size_t i = 0; i < n; i++) out[i] = (uint8_t)(cur[i] - prev[i]);
+        break;
+    case 4:
+        for (size_t i = 0; i < head; i++) out[i] = (uint8_t)(cur[i] - paeth_pred(0, prev[i], 0));
+        for (size_t i = head; i < n; i++)
+            out[i] = (uint8_t)(cur[i] - paeth_pred(cur[i - bpp], prev[i], prev[i - bpp]));
+        break;
+    default: memcpy(out, cur, n);
     }
-    if (sum > 0) {
-        uint8_t *pae = cand[2] + 1;
-        for (size_t i = 0; i < n; i++) {
-            const int a = i >= (size_t)bpp ? cur[i - bpp] : 0, b = prev[i];
-            const int c = i >= (size_t)bpp ? prev[i - bpp] : 0;
-            const int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
-            pae[i] = (uint8_t)(cur[i] - ((pa <= pb && pa <= pc) ? a : (pb <= pc) ? b : c));
-        }
-        unsigned s = filter_cost(pae, n);
-        if (s < sum) best = cand[2];
-    }
+}
+
+/* ZipEncode.c's choice: None, then Up, Sub, Paeth; a candidate wins only if strictly cheaper,
+ * and none is tried once the best cost is 0. Returns the PNG filter type. */
+static int filter_choose(const uint8_t *cur, const uint8_t *prev, size_t n, size_t bpp) {
+    unsigned cost[4];
+    filter_costs(cur, prev, n, bpp, cost);
+    int best = 0;
+    unsigned sum = cost[0];
+    if (sum > 0 && cost[2] < sum) best = 2, sum = cost[2];
+    if (sum > 0 && cost[1] < sum) best = 1, sum = cost[1];
+    if (sum > 0 && cost[3] < sum) best = 4;
     return best;
 }
 
-/* Builds the filtered scanline stream (filter byte + row per line). */
+/* Builds the filtered scanline stream (filter byte + row per line). Rows whose packed form is
+ * the pixel row itself are filtered straight from the image; others are packed into scratch. */
 static uint8_t *png_scanlines(const cdx_image *img, const png_layout *l, size_t *out_len) {
     const size_t row_bytes = ((size_t)l->bits * (size_t)img->width + 7) / 8;
-    const int bpp = (l->bits + 7) / 8;
+    const size_t bpp = (size_t)(l->bits + 7) / 8;
     const int filtered = img->mode != CDX_MODE_P;
+    const int direct = img->mode != CDX_MODE_I && l->bits >= 8;
     if (row_bytes + 1 > SIZE_MAX / (size_t)img->height) return NULL;
     const size_t total = (row_bytes + 1) * (size_t)img->height;
     uint8_t *out = malloc(total);
-    uint8_t *scratch = calloc(5, row_bytes + 1); /* cur, prev, up, sub, paeth */
+    uint8_t *scratch = calloc(3, row_bytes); /* zero row, two packed rows */
     if (!out || !scratch) {
         free(out);
         free(scratch);
         return NULL;
     }
-    uint8_t *cur = scratch, *prev = scratch + (row_bytes + 1);
-    uint8_t *cand[3] = {scratch + 2 * (row_bytes + 1), scratch + 3 * (row_bytes + 1),
-                        scratch + 4 * (row_bytes + 1)};
-    cand[0][0] = 2, cand[1][0] = 1, cand[2][0] = 4, cur[0] = 0;
+    const uint8_t *prev = scratch;
+    uint8_t *packed[2] = {scratch + row_bytes, scratch + 2 * row_bytes};
     for (int y = 0; y < img->height; y++) {
-        pack_row(img, l, img->pixels + (size_t)y * img->stride, cur + 1, row_bytes);
-        const uint8_t *line = filtered ? filter_row(cur + 1, prev + 1, row_bytes, bpp, cand) : cur;
-        memcpy(out + (size_t)y * (row_bytes + 1), line, row_bytes + 1);
-        uint8_t *t = prev;
-        prev = cur, cur = t;
-        cur[0] = 0;
+        const uint8_t *src = img->pixels + (size_t)y * img->stride;
+        const uint8_t *cur = src;
+        if (!direct) {
+            pack_row(img, l, src, packed[y & 1], row_bytes);
+            cur = packed[y & 1];
+        }
+        uint8_t *line = out + (size_t)y * (row_bytes + 1);
+        const int type = filtered ? filter_choose(cur, prev, row_bytes, bpp) : 0;
+        line[0] = (uint8_t)type;
+        filter_apply(type, cur, prev, row_bytes, bpp, line + 1);
+        prev = cur;
     }
     free(scratch);
     *out_len = total;

@@ -2,7 +2,8 @@
  * resample.c — Pillow 9.4's two-pass separable convolution (libImaging/Resample.c), bit for bit:
  * filter weights in double (no FMA: the build uses -ffp-contract=off), rounded to 22-bit fixed
  * point for 8-bit images, a horizontal pass over only the source rows the vertical pass needs
- * into an 8-bit (or int32 for mode I) intermediate, then the vertical pass.
+ * into an 8-bit (or int32 for mode I) intermediate, then the vertical pass. The 8-bit passes
+ * run in AVX2 (resample_avx2.c) when the CPU has it; the loops here are their tested twins.
  */
 #include "image/resample.h"
 
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PRECISION_BITS (32 - 8 - 2)
+#define PRECISION_BITS IMG_PRECISION_BITS
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -163,7 +164,26 @@ static RESAMPLE_INLINE void hpass_u8_ch(const cdx_image *in, int row0, cdx_image
     }
 }
 
-static void hpass_u8(const cdx_image *in, int row0, cdx_image *out, const coeffs *c) {
+static img_pass pass_of(const cdx_image *in, int row0, cdx_image *out, const coeffs *c) {
+    img_pass p = {.src = in->pixels + (size_t)row0 * in->stride,
+                  .src_stride = in->stride,
+                  .dst = out->pixels,
+                  .dst_stride = out->stride,
+                  .rows = out->height,
+                  .in_len = in->width,
+                  .row_bytes = out->width * img_mode_bytes(out->mode),
+                  .ksize = c->ksize,
+                  .bounds = c->bounds,
+                  .k = c->ki};
+    return p;
+}
+
+static void hpass_u8(const cdx_image *in, int row0, cdx_image *out, const coeffs *c, int simd) {
+    if (simd) {
+        img_pass p = pass_of(in, row0, out, c);
+        p.out_len = out->width;
+        if (img_hpass_u8_avx2(&p, img_mode_bytes(in->mode)) == 0) return;
+    }
     switch (img_mode_bytes(in->mode)) {
     case 1: hpass_u8_ch(in, row0, out, c, 1); break;
     case 2: hpass_u8_ch(in, row0, out, c, 2); break;
@@ -181,7 +201,13 @@ static void vpass_row_madd(int32_t *restrict acc, const uint8_t *restrict src, i
 
 /* Vertical pass: one int32 accumulator per output sample, taps in Pillow's order (integer sums
  * are exact, so accumulating a whole row at a time changes nothing). */
-static int vpass_u8(const cdx_image *in, cdx_image *out, const coeffs *c) {
+static int vpass_u8(const cdx_image *in, cdx_image *out, const coeffs *c, int simd) {
+    if (simd) {
+        img_pass p = pass_of(in, 0, out, c);
+        p.out_len = out->height;
+        img_vpass_u8_avx2(&p);
+        return 0;
+    }
     const size_t n = (size_t)out->width * (size_t)img_mode_bytes(out->mode);
     int32_t *acc = malloc(n * sizeof *acc);
     if (!acc) return -1;
@@ -240,13 +266,16 @@ static void vpass_i32(const cdx_image *in, cdx_image *out, const coeffs *c) {
 }
 
 /* ImagingResampleInner: horizontal pass (only over needed rows), then vertical pass. */
-cdx_image *img_resample(const cdx_image *src, int out_w, int out_h, img_filter filter,
-                        const float box[4]) {
+cdx_image *img_resample_with(const cdx_image *src, int out_w, int out_h, img_filter filter,
+                             const float box[4], int flags) {
     filter_fn fn;
     double support;
     coeffs ch, cv;
     if (filter_lookup(filter, &fn, &support) != 0 || out_w < 1 || out_h < 1) return NULL;
     const int is_i = src->mode == CDX_MODE_I;
+    const char *no_simd = getenv("CDX_NO_SIMD");
+    const int simd = !is_i && !(flags & IMG_RESAMPLE_SCALAR) &&
+                     !(no_simd && strcmp(no_simd, "1") == 0) && img_have_avx2();
     const int need_h = out_w != src->width || box[0] != 0 || box[2] != out_w;
     const int need_v = out_h != src->height || box[1] != 0 || box[3] != out_h;
     if (coeffs_compute(src->width, box[0], box[2], out_w, fn, support, &ch) != 0) return NULL;
@@ -265,7 +294,7 @@ cdx_image *img_resample(const cdx_image *src, int out_w, int out_h, img_filter f
         if (tmp) {
             if (last - first <= 0) tmp->height = 0;
             if (is_i) hpass_i32(src, first, tmp, &ch);
-            else hpass_u8(src, first, tmp, &ch);
+            else hpass_u8(src, first, tmp, &ch, simd);
             cur = tmp;
         } else {
             ok = 0;
@@ -275,7 +304,7 @@ cdx_image *img_resample(const cdx_image *src, int out_w, int out_h, img_filter f
         out = img_new(cur->width, out_h, src->mode);
         if (out) {
             if (is_i) vpass_i32(cur, out, &cv);
-            else if (vpass_u8(cur, out, &cv) != 0) {
+            else if (vpass_u8(cur, out, &cv, simd) != 0) {
                 cdx_image_free(out);
                 out = NULL;
             }
@@ -294,4 +323,9 @@ cdx_image *img_resample(const cdx_image *src, int out_w, int out_h, img_filter f
         out = NULL;
     }
     return out;
+}
+
+cdx_image *img_resample(const cdx_image *src, int out_w, int out_h, img_filter filter,
+                        const float box[4]) {
+    return img_resample_with(src, out_w, out_h, filter, box, 0);
 }

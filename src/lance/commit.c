@@ -3,11 +3,22 @@
  * ConditionalPutCommitHandler on POSIX: the manifest is written under a name that does not end in
  * ".manifest" (readers skip it), fsync'd, then link()ed to the final name, which fails with
  * EEXIST when a concurrent writer took that version: put-if-not-exists without partial files.
+ *
+ * Durability. LanceDB 0.31 on a local disk syncs nothing (object_store's LocalFileSystem only
+ * gained fsync in 2026), so a power loss can lose or truncate its committed files. We keep
+ * "commit returned = durable" at the lowest cost we know: nothing is synced while data,
+ * deletion, transaction and manifest-temporary files are written; just before the link, one pass
+ * fdatasyncs those files and fsyncs each directory that got new entries (data/, _deletions/,
+ * _transactions/) once; after the link, _versions/ is fsync'd once. A manifest therefore never
+ * becomes durable before what it references; a crash before the link leaves only unreferenced
+ * files. Each sync is a journal commit, and the old per-file fsync + per-file directory fsync
+ * cost six of them per commit; ext4 folds the batched ones into about two.
  */
 #include "lance/commit.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +89,11 @@ static void fsync_dir(const char *dir)
 
 int lance_write_file_durable(const char *path, const void *data, size_t len, cdx_error *err)
 {
+    return lance_write_file(path, data, len, 1, err);
+}
+
+int lance_write_file(const char *path, const void *data, size_t len, int sync, cdx_error *err)
+{
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0) return cdx_fail(err, errno == EEXIST ? CDX_EEXIST : CDX_EIO, "%s: cannot create (%s)",
                                 path, strerror(errno));
@@ -89,13 +105,119 @@ int lance_write_file_durable(const char *path, const void *data, size_t len, cdx
         if (n <= 0) break;
         done += (size_t)n;
     }
-    int ok = done == len && fsync(fd) == 0;
+    int ok = done == len && (!sync || fdatasync(fd) == 0);
     int saved = errno;
     if (close(fd)) ok = 0;
     if (ok) return 0;
     unlink(path);
     return cdx_fail(err, CDX_EIO, "%s: write failed (%s)", path, strerror(saved));
 }
+
+/* ---- batched syncs ---- */
+
+static int sync_list_add(char ***list, size_t *n, size_t *cap, const char *s, size_t len)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strlen((*list)[i]) == len && !memcmp((*list)[i], s, len)) return 0;
+    if (*n == *cap) {
+        size_t nc = *cap ? 2 * *cap : 8;
+        char **nl = realloc(*list, nc * sizeof *nl);
+        if (!nl) return -1;
+        *list = nl;
+        *cap = nc;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy) return -1;
+    memcpy(copy, s, len);
+    copy[len] = 0;
+    (*list)[(*n)++] = copy;
+    return 0;
+}
+
+int lance_sync_set_add_dir(lance_sync_set *s, const char *dir, cdx_error *err)
+{
+    if (sync_list_add(&s->dirs, &s->ndirs, &s->cap_dirs, dir, strlen(dir)))
+        return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", dir);
+    return 0;
+}
+
+int lance_sync_set_add(lance_sync_set *s, const char *file, cdx_error *err)
+{
+    const char *slash = strrchr(file, '/');
+    if (sync_list_add(&s->files, &s->nfiles, &s->cap_files, file, strlen(file)) ||
+        (slash && sync_list_add(&s->dirs, &s->ndirs, &s->cap_dirs, file,
+                                slash == file ? 1 : (size_t)(slash - file))))
+        return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", file);
+    return 0;
+}
+
+void lance_sync_set_free(lance_sync_set *s)
+{
+    for (size_t i = 0; i < s->nfiles; i++) free(s->files[i]);
+    for (size_t i = 0; i < s->ndirs; i++) free(s->dirs[i]);
+    free(s->files);
+    free(s->dirs);
+    memset(s, 0, sizeof *s);
+}
+
+static int sync_file(const char *path, cdx_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cdx_fail(err, CDX_EIO, "%s: cannot open to sync (%s)", path, strerror(errno));
+    int ok = fdatasync(fd) == 0;
+    int saved = errno;
+    close(fd);
+    if (!ok) return cdx_fail(err, CDX_EIO, "%s: fdatasync failed (%s)", path, strerror(saved));
+    return 0;
+}
+
+/* One sync of the pre-link pass: fdatasync of a file, fsync of a directory. */
+typedef struct sync_job {
+    const char *path;
+    int is_dir, rc;
+    cdx_error err;
+} sync_job;
+
+static void *sync_job_run(void *arg)
+{
+    sync_job *j = arg;
+    if (j->is_dir) fsync_dir(j->path);
+    else j->rc = sync_file(j->path, &j->err);
+    return NULL;
+}
+
+/* The pre-link pass: the pending files, `extra` and the pending directories, all at once. Each
+ * sync ends in a device cache flush (~4 ms on a virtual disk); issued from parallel threads,
+ * the file system joins them into one journal commit and the block layer merges the flushes,
+ * so the pass costs about one sync instead of one per file and directory. */
+static int sync_pending(const lance_sync_set *s, const char *extra, cdx_error *err)
+{
+    size_t n = (s ? s->nfiles + s->ndirs : 0) + (extra ? 1 : 0), k = 0;
+    if (n == 0) return 0;
+    sync_job *jobs = calloc(n, sizeof *jobs);
+    pthread_t *th = calloc(n, sizeof *th);
+    int *started = calloc(n, sizeof *started);
+    if (!jobs || !th || !started) {
+        free(jobs), free(th), free(started);
+        return cdx_fail(err, CDX_ENOMEM, "commit: out of memory");
+    }
+    for (size_t i = 0; s && i < s->nfiles; i++) jobs[k++].path = s->files[i];
+    if (extra) jobs[k++].path = extra;
+    for (size_t i = 0; s && i < s->ndirs; i++) jobs[k].is_dir = 1, jobs[k++].path = s->dirs[i];
+    for (size_t i = 1; i < n; i++) started[i] = !pthread_create(&th[i], NULL, sync_job_run, &jobs[i]);
+    sync_job_run(&jobs[0]);
+    for (size_t i = 1; i < n; i++) {
+        if (started[i]) pthread_join(th[i], NULL);
+        else sync_job_run(&jobs[i]); /* no thread: do it here */
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        if ((rc = jobs[i].rc) && err) *err = jobs[i].err;
+    free(jobs), free(th), free(started);
+    return rc;
+}
+
+/* ---- the head ---- */
 
 void lance_head_free(lance_head *h)
 {
@@ -125,26 +247,63 @@ static int head_index_section(lance_head *h, const char *path, const uint8_t *da
     return 0;
 }
 
-int lance_head_load(const char *table_dir, lance_head *h, cdx_error *err)
+/* `_versions/<V2 name>` of version v. */
+static int manifest_path(char *out, size_t size, const char *table_dir, uint64_t v)
+{
+    int n = snprintf(out, size, "%s/_versions/%020llu.manifest", table_dir,
+                     (unsigned long long)(UINT64_MAX - v));
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* The latest version found by probing V2 names upwards from `known`: 0 and *latest set, or -1
+ * when `known` itself is not there (V1 names, a dropped and recreated table: list instead). */
+static int head_probe(const char *table_dir, uint64_t known, uint64_t *latest)
+{
+    char path[4200];
+    struct stat st;
+    if (!known || manifest_path(path, sizeof path, table_dir, known) || stat(path, &st)) return -1;
+    uint64_t v = known;
+    while (v < UINT64_MAX - 1) {
+        if (manifest_path(path, sizeof path, table_dir, v + 1)) return -1;
+        if (stat(path, &st)) {
+            if (errno != ENOENT) return -1;
+            break;
+        }
+        v++;
+    }
+    *latest = v;
+    return 0;
+}
+
+int lance_head_load(const char *table_dir, uint64_t known, lance_head *h, cdx_error *err)
 {
     memset(h, 0, sizeof *h);
-    lance_versions vs;
-    cdx_error e2 = {0};
-    int rc = lance_versions_list(table_dir, &vs, &e2);
-    if (rc == CDX_ENOTFOUND) return 0; /* no version yet */
-    if (rc) {
-        if (err) *err = e2;
-        return rc;
+    char *path = NULL;
+    uint64_t latest;
+    if (!head_probe(table_dir, known, &latest)) {
+        char buf[4200];
+        h->version = latest;
+        if (manifest_path(buf, sizeof buf, table_dir, latest) || !(path = strdup(buf)))
+            return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", table_dir);
+    } else {
+        lance_versions vs;
+        cdx_error e2 = {0};
+        int rc = lance_versions_list(table_dir, &vs, &e2);
+        if (rc == CDX_ENOTFOUND) return 0; /* no version yet */
+        if (rc) {
+            if (err) *err = e2;
+            return rc;
+        }
+        h->version = vs.versions[vs.count - 1];
+        char *vdir = lance_path_join(table_dir, "_versions");
+        path = vdir ? lance_path_join(vdir, vs.files[vs.count - 1]) : NULL;
+        free(vdir);
+        lance_versions_free(&vs);
+        if (!path) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", table_dir);
     }
-    h->version = vs.versions[vs.count - 1];
-    char *vdir = lance_path_join(table_dir, "_versions");
-    char *path = vdir ? lance_path_join(vdir, vs.files[vs.count - 1]) : NULL;
-    free(vdir);
-    lance_versions_free(&vs);
-    if (!path) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", table_dir);
     uint8_t *data = NULL;
     size_t len = 0;
-    rc = lance_read_file(path, &data, &len, err);
+    int rc = lance_read_file(path, &data, &len, err);
     if (!rc) rc = lance_manifest_parse(path, data, len, &h->manifest, err);
     if (!rc && h->manifest->version != h->version)
         rc = cdx_fail(err, CDX_ECORRUPT, "%s: manifest says version %llu", path,
@@ -216,7 +375,7 @@ int lance_manifest_encode(Lance__Table__Manifest *m, const uint8_t *index_sectio
 }
 
 int lance_commit_manifest(const char *table_dir, uint64_t version, const uint8_t *data,
-                          size_t len, cdx_error *err)
+                          size_t len, const lance_sync_set *pending, cdx_error *err)
 {
     char vdir[4096], final[4200], tmp[4300], uuid[37];
     if ((size_t)snprintf(vdir, sizeof vdir, "%s/_versions", table_dir) >= sizeof vdir)
@@ -227,8 +386,12 @@ int lance_commit_manifest(const char *table_dir, uint64_t version, const uint8_t
              (unsigned long long)(UINT64_MAX - version));
     lance_uuid_string(uuid);
     snprintf(tmp, sizeof tmp, "%s.tmp-%s", final, uuid);
-    rc = lance_write_file_durable(tmp, data, len, err);
-    if (rc) return rc;
+    rc = lance_write_file(tmp, data, len, 0, err);
+    if (!rc) rc = sync_pending(pending, tmp, err);
+    if (rc) {
+        unlink(tmp);
+        return rc;
+    }
     if (link(tmp, final)) {
         int e = errno;
         unlink(tmp);
@@ -238,13 +401,13 @@ int lance_commit_manifest(const char *table_dir, uint64_t version, const uint8_t
         return cdx_fail(err, CDX_EIO, "%s: cannot commit version %llu (%s)", table_dir,
                         (unsigned long long)version, strerror(e));
     }
-    unlink(tmp);
     fsync_dir(vdir);
+    unlink(tmp); /* after the sync: the removal need not be durable */
     return 0;
 }
 
 int lance_txn_write(const char *table_dir, const Lance__Table__Transaction *txn, char **name,
-                    cdx_error *err)
+                    lance_sync_set *pending, cdx_error *err)
 {
     *name = NULL;
     char dir[4096], path[4300], fname[128];
@@ -259,24 +422,28 @@ int lance_txn_write(const char *table_dir, const Lance__Table__Transaction *txn,
     uint8_t *buf = malloc(n ? n : 1);
     if (!buf) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", path);
     lance__table__transaction__pack(txn, buf);
-    rc = lance_write_file_durable(path, buf, n, err);
+    rc = lance_write_file(path, buf, n, 0, err);
     free(buf);
-    if (rc) return rc;
-    fsync_dir(dir);
+    if (!rc) rc = lance_sync_set_add(pending, path, err);
+    if (rc) {
+        unlink(path);
+        return rc;
+    }
     if (!(*name = strdup(fname))) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", path);
     return 0;
 }
 
+/* Rewritten in place rather than through a temporary file and rename: the hint is advisory
+ * (readers verify it by probing; a torn or stale one only costs them a listing), and each
+ * rename freed an inode, which makes ext4's inode allocator (recently_deleted) slower for every
+ * file created after it. */
 void lance_hint_write(const char *table_dir, uint64_t version)
 {
-    char path[4200], tmp[4300], body[64], uuid[37];
+    char path[4200], body[64];
     snprintf(path, sizeof path, "%s/_versions/latest_version_hint.json", table_dir);
-    lance_uuid_string(uuid);
-    snprintf(tmp, sizeof tmp, "%s.tmp-%s", path, uuid);
     int n = snprintf(body, sizeof body, "{\"version\":%llu}", (unsigned long long)version);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return;
-    int ok = fwrite(body, 1, (size_t)n, f) == (size_t)n;
-    if (fclose(f)) ok = 0;
-    if (!ok || rename(tmp, path)) unlink(tmp);
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) return;
+    if (pwrite(fd, body, (size_t)n, 0) == n) (void)ftruncate(fd, n);
+    close(fd);
 }

@@ -1,7 +1,8 @@
 /*
  * commit.h — committing a new table version the way Lance does on a local file system: data and
  * deletion files first, then the transaction file, then the manifest of version N+1 created only
- * if absent (written to a temporary name, fsync'd, link()ed to its final name), then the hint.
+ * if absent (written to a temporary name, link()ed to its final name), then the hint. Syncs are
+ * batched: everything a commit references is made durable in one pass just before the link.
  */
 #ifndef CDX_LANCE_COMMIT_H
 #define CDX_LANCE_COMMIT_H
@@ -23,8 +24,11 @@ typedef struct lance_head {
     size_t index_section_len;
 } lance_head;
 
-/* Loads the latest version of `table_dir`; a missing or empty `_versions/` gives version 0. */
-int lance_head_load(const char *table_dir, lance_head *h, cdx_error *err);
+/* Loads the latest version of `table_dir`; a missing or empty `_versions/` gives version 0.
+ * `known` (0 = none) is a version the caller knows was committed: the head is then found by
+ * probing the names of known+1, known+2, … (O(1) per commit, like lance's hint) instead of
+ * listing `_versions/`; a table whose `known` manifest is gone falls back to the listing. */
+int lance_head_load(const char *table_dir, uint64_t known, lance_head *h, cdx_error *err);
 void lance_head_free(lance_head *h);
 
 /* Serializes a manifest file: [index section][u32 len | txn][u32 len | manifest][footer]. Sets
@@ -33,20 +37,36 @@ int lance_manifest_encode(Lance__Table__Manifest *m, const uint8_t *index_sectio
                           size_t index_len, const Lance__Table__Transaction *txn, uint8_t **out,
                           size_t *len, cdx_error *err);
 
-/* Creates `_versions/<V2 name of version>` with `data` if it does not exist yet: CDX_ECONFLICT
- * when another writer committed that version first. Never leaves a partial manifest. */
-int lance_commit_manifest(const char *table_dir, uint64_t version, const uint8_t *data,
-                          size_t len, cdx_error *err);
+/* Files written for a commit but not synced yet, and the directories holding them. */
+typedef struct lance_sync_set {
+    char **files, **dirs;
+    size_t nfiles, ndirs, cap_files, cap_dirs;
+} lance_sync_set;
 
-/* Writes `_transactions/<read_version>-<uuid>.txn` (raw Transaction protobuf, fsync'd) and
- * returns its name (malloc'd) in *name. */
+/* Adds `file` (and its directory, once) to the set. */
+int lance_sync_set_add(lance_sync_set *s, const char *file, cdx_error *err);
+/* Adds a directory whose new entries must become durable. */
+int lance_sync_set_add_dir(lance_sync_set *s, const char *dir, cdx_error *err);
+void lance_sync_set_free(lance_sync_set *s);
+
+/* Creates `_versions/<V2 name of version>` with `data` if it does not exist yet: CDX_ECONFLICT
+ * when another writer committed that version first. Never leaves a partial manifest. Before the
+ * link makes the version visible, the files of `pending` (may be NULL), the manifest's temporary
+ * file and `pending`'s directories are synced; after it, `_versions/`. */
+int lance_commit_manifest(const char *table_dir, uint64_t version, const uint8_t *data,
+                          size_t len, const lance_sync_set *pending, cdx_error *err);
+
+/* Writes `_transactions/<read_version>-<uuid>.txn` (raw Transaction protobuf, NOT synced: it
+ * is added to `pending`, which lance_commit_manifest syncs) and returns its name (malloc'd). */
 int lance_txn_write(const char *table_dir, const Lance__Table__Transaction *txn, char **name,
-                    cdx_error *err);
+                    lance_sync_set *pending, cdx_error *err);
 
 /* Best effort: `_versions/latest_version_hint.json` = {"version":N}, replaced atomically. */
 void lance_hint_write(const char *table_dir, uint64_t version);
 
-/* Creates `path` (must not exist) with `data`, fsync'd. */
+/* Creates `path` (must not exist) with `data`, fdatasync'd when `sync`. */
+int lance_write_file(const char *path, const void *data, size_t len, int sync, cdx_error *err);
+/* lance_write_file with sync. */
 int lance_write_file_durable(const char *path, const void *data, size_t len, cdx_error *err);
 
 /* Fills buf with random bytes (getrandom, falling back to time and pid mixing). */

@@ -8,7 +8,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "lance/fileio.h"
@@ -151,11 +153,42 @@ int lance_manifest_parse(const char *name, const uint8_t *data, size_t len,
     return 0;
 }
 
+/* Reads and parses `path`, checking that it holds version `want`. */
+static int manifest_read(const char *path, uint64_t want, Lance__Table__Manifest **out,
+                         cdx_error *err)
+{
+    uint8_t *data;
+    size_t len;
+    int rc = lance_read_file(path, &data, &len, err);
+    if (!rc) {
+        rc = lance_manifest_parse(path, data, len, out, err);
+        free(data);
+    }
+    if (!rc && (*out)->version != want) {
+        rc = cdx_fail(err, CDX_ECORRUPT, "%s: manifest says version %llu, file name says %llu",
+                      path, (unsigned long long)(*out)->version, (unsigned long long)want);
+        lance__table__manifest__free_unpacked(*out, NULL);
+        *out = NULL;
+    }
+    return rc;
+}
+
 int lance_manifest_load(const char *table_dir, uint64_t version, Lance__Table__Manifest **out,
                         cdx_error *err)
 {
     lance_versions vs;
     *out = NULL;
+    if (version && version < UINT64_MAX) { /* a given version: open its V2 name directly */
+        char name[V2_NAME_LEN + 1], *vdir = lance_path_join(table_dir, "_versions");
+        snprintf(name, sizeof name, "%020llu.manifest", (unsigned long long)(UINT64_MAX - version));
+        char *path = vdir ? lance_path_join(vdir, name) : NULL;
+        free(vdir);
+        if (!path) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", table_dir);
+        int exists = access(path, F_OK) == 0;
+        int rc = exists ? manifest_read(path, version, out, err) : 0;
+        free(path);
+        if (exists) return rc; /* otherwise V1 names, or no such version: the listing says */
+    }
     int rc = lance_versions_list(table_dir, &vs, err);
     if (rc) return rc;
     size_t idx = vs.count - 1;
@@ -176,19 +209,7 @@ int lance_manifest_load(const char *table_dir, uint64_t version, Lance__Table__M
     free(vdir);
     lance_versions_free(&vs);
     if (!path) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", table_dir);
-    uint8_t *data;
-    size_t len;
-    rc = lance_read_file(path, &data, &len, err);
-    if (!rc) {
-        rc = lance_manifest_parse(path, data, len, out, err);
-        free(data);
-    }
-    if (!rc && (*out)->version != want) {
-        rc = cdx_fail(err, CDX_ECORRUPT, "%s: manifest says version %llu, file name says %llu",
-                      path, (unsigned long long)(*out)->version, (unsigned long long)want);
-        lance__table__manifest__free_unpacked(*out, NULL);
-        *out = NULL;
-    }
+    rc = manifest_read(path, want, out, err);
     free(path);
     return rc;
 }

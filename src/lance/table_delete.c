@@ -182,7 +182,7 @@ static int delete_where(cdx_table *t, const char *col, const delete_pred *p0, co
     for (int attempt = 0; !rc && !version; attempt++) {
         lance_head head;
         delete_plan plan = {0};
-        rc = lance_head_load(t->dir, &head, err);
+        rc = lance_head_load(t->dir, t->latest, &head, err);
         if (!rc && !head.version) rc = cdx_fail(err, CDX_ENOTFOUND, "%s: no table", t->dir);
         if (!rc) rc = plan_delete(t, &c, &head, p0, &plan, err);
         if (!rc && plan.deleted == 0) { /* nothing matches: no new version */
@@ -206,7 +206,12 @@ static int delete_where(cdx_table *t, const char *col, const delete_pred *p0, co
             del.predicate = (char *)predicate;
             head.manifest->reader_feature_flags |= 1; /* deletion files */
             head.manifest->writer_feature_flags |= 1;
-            rc = lance_commit_version(t->dir, &head, head.manifest, &txn, err);
+            lance_sync_set sync = {0}; /* the deletion files are synced; their new entries not */
+            char ddir[4200];
+            snprintf(ddir, sizeof ddir, "%s/_deletions", t->dir);
+            if (plan.n_updated) rc = lance_sync_set_add_dir(&sync, ddir, err);
+            if (!rc) rc = lance_commit_version(t->dir, &head, head.manifest, &txn, &sync, err);
+            lance_sync_set_free(&sync);
         }
         if (!rc) {
             version = head.version + 1;

@@ -31,6 +31,8 @@ struct cdx_appender {
     uint64_t w_rows;
     lance_new_file *files;
     size_t nfiles, cap;
+    lance_sync_set sync; /* the finished data files, synced by the commit */
+    int direct;          /* one add per appender: pages straight from the caller's rows */
 };
 
 void lance_commit_backoff(int attempt)
@@ -65,12 +67,29 @@ int lance_table_reload(cdx_table *t, uint64_t version, cdx_error *err)
     return 0;
 }
 
+/* Copies the names of `from` into `to` (a commit attempt adds its transaction file to a copy). */
+static int sync_set_copy(lance_sync_set *to, const lance_sync_set *from, cdx_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; from && !rc && i < from->nfiles; i++)
+        rc = lance_sync_set_add(to, from->files[i], err);
+    for (size_t i = 0; from && !rc && i < from->ndirs; i++)
+        rc = lance_sync_set_add_dir(to, from->dirs[i], err);
+    return rc;
+}
+
 int lance_commit_version(const char *table_dir, const lance_head *head, Lance__Table__Manifest *m,
-                         Lance__Table__Transaction *txn, cdx_error *err)
+                         Lance__Table__Transaction *txn, const lance_sync_set *pending,
+                         cdx_error *err)
 {
     char *txn_name = NULL;
-    int rc = lance_txn_write(table_dir, txn, &txn_name, err);
-    if (rc) return rc;
+    lance_sync_set sync = {0};
+    int rc = sync_set_copy(&sync, pending, err);
+    if (!rc) rc = lance_txn_write(table_dir, txn, &txn_name, &sync, err);
+    if (rc) {
+        lance_sync_set_free(&sync);
+        return rc;
+    }
     uint64_t version = head->version + 1;
     if (lance_manifest_stamp(m, version, txn_name))
         rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory", table_dir);
@@ -79,8 +98,9 @@ int lance_commit_version(const char *table_dir, const lance_head *head, Lance__T
     if (!rc)
         rc = lance_manifest_encode(m, head->index_section, head->index_section_len, txn, &bytes,
                                    &len, err);
-    if (!rc) rc = lance_commit_manifest(table_dir, version, bytes, len, err);
+    if (!rc) rc = lance_commit_manifest(table_dir, version, bytes, len, &sync, err);
     free(bytes);
+    lance_sync_set_free(&sync);
     if (rc) { /* the transaction file of a lost race would only confuse rebasing writers */
         char path[4400];
         snprintf(path, sizeof path, "%s/_transactions/%s", table_dir, txn_name);
@@ -171,7 +191,7 @@ static int commit_overwrite(const char *dir, const lance_head *head, const lance
     ow.schema = m->fields;
     ow.n_schema = m->n_fields;
     lance_head empty = {head->version, NULL, NULL, 0}; /* an overwrite drops the indices */
-    int rc = lance_commit_version(dir, &empty, m, &txn, err);
+    int rc = lance_commit_version(dir, &empty, m, &txn, NULL, err);
     lance__table__manifest__free_unpacked(m, NULL);
     return rc;
 }
@@ -203,7 +223,7 @@ int cdx_table_create(const char *db_dir, const char *name, const cdx_field *fiel
     uint64_t committed = 0;
     for (int attempt = 0; !rc && !committed; attempt++) {
         lance_head head;
-        rc = lance_head_load(dir, &head, err);
+        rc = lance_head_load(dir, 0, &head, err);
         if (rc) break;
         if (head.version && mode == CDX_CREATE) {
             rc = cdx_fail(err, CDX_EEXIST, "%s: table exists", dir);
@@ -302,6 +322,8 @@ static int appender_start_file(cdx_appender *a, cdx_error *err)
     if (!(a->w_name = strdup(name))) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", path);
     a->w_rows = 0;
     int rc = lance_writer_open(path, a->fields, a->nfields, a->minor, &a->w, err);
+    if (!rc) lance_writer_set_sync(a->w, 0); /* the commit syncs it with the others */
+    if (!rc) lance_writer_set_direct(a->w, a->direct);
     if (rc) {
         free(a->w_name);
         a->w_name = NULL;
@@ -330,7 +352,9 @@ static int appender_finish_file(cdx_appender *a, cdx_error *err)
     a->files[a->nfiles++] = (lance_new_file){a->w_name, info.rows, info.file_size, info.major,
                                              info.minor};
     a->w_name = NULL;
-    return 0;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/data/%s", a->table->dir, a->files[a->nfiles - 1].name);
+    return lance_sync_set_add(&a->sync, path, err);
 }
 
 /* Rows [from, from+count) of cols as a new set of columns (copied). */
@@ -433,7 +457,7 @@ static int appender_commit_once(cdx_appender *a, lance_head *head, int *fatal, c
     txn.append = &app;
     app.fragments = m->fragments + first;
     app.n_fragments = a->nfiles;
-    return lance_commit_version(dir, head, m, &txn, err);
+    return lance_commit_version(dir, head, m, &txn, &a->sync, err);
 }
 
 static void appender_free(cdx_appender *a, int remove_files)
@@ -450,6 +474,7 @@ static void appender_free(cdx_appender *a, int remove_files)
     }
     free(a->files);
     free(a->fields);
+    lance_sync_set_free(&a->sync);
     free(a);
 }
 
@@ -460,7 +485,7 @@ int cdx_appender_commit(cdx_appender *a, cdx_error *err)
     for (int attempt = 0; !rc && !version && a->nfiles; attempt++) {
         lance_head head;
         int fatal = 1;
-        rc = lance_head_load(a->table->dir, &head, err);
+        rc = lance_head_load(a->table->dir, a->table->latest, &head, err);
         if (!rc) rc = appender_commit_once(a, &head, &fatal, err);
         if (!rc) version = head.version + 1;
         lance_head_free(&head);
@@ -485,6 +510,7 @@ int cdx_table_add(cdx_table *t, const cdx_rows *rows, cdx_error *err)
     cdx_appender *a;
     int rc = cdx_appender_open(t, &a, err);
     if (rc) return rc;
+    a->direct = 1; /* the only batch of this append: no need to stage it */
     rc = cdx_appender_add(a, rows, err);
     if (rc) {
         cdx_appender_abort(a);

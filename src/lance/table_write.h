@@ -18,8 +18,11 @@ int lance_table_reload(cdx_table *t, uint64_t version, cdx_error *err);
 void lance_commit_backoff(int attempt);
 
 /* Writes the transaction file, stamps m as version head->version + 1 and commits it with the
- * head's index section and the inline transaction. CDX_ECONFLICT: another writer won. */
+ * head's index section and the inline transaction; `pending` (may be NULL) lists the unsynced
+ * files the version references, synced with the transaction file before the manifest link.
+ * CDX_ECONFLICT: another writer won. */
 int lance_commit_version(const char *table_dir, const lance_head *head, Lance__Table__Manifest *m,
-                         Lance__Table__Transaction *txn, cdx_error *err);
+                         Lance__Table__Transaction *txn, const lance_sync_set *pending,
+                         cdx_error *err);
 
 #endif

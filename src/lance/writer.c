@@ -47,7 +47,7 @@ typedef struct wr_column {
 
 struct lance_writer {
     char *path, *tmp;
-    int fd, minor, failed;
+    int fd, minor, failed, sync, direct;
     uint64_t pos, rows;
     size_t page_bytes;
     wr_column *cols;
@@ -235,7 +235,7 @@ static int wr_add_column(lance_writer *w, wr_column *c, const lance_column *col,
     int rc = 0;
     if (c->stage.length && c->stage_bytes + bytes >= w->page_bytes) rc = wr_flush_stage(w, c, err);
     if (rc) return rc;
-    if (bytes >= w->page_bytes) return wr_pages_from(w, c, col, err);
+    if (bytes >= w->page_bytes || w->direct) return wr_pages_from(w, c, col, err);
     rc = lance_column_append(&c->stage, col, NULL, err);
     c->stage_bytes += bytes;
     return rc;
@@ -261,6 +261,9 @@ int lance_writer_add(lance_writer *w, const lance_column *cols, cdx_error *err)
 }
 
 /* ---- open / finish ---- */
+
+void lance_writer_set_sync(lance_writer *w, int sync) { w->sync = sync != 0; }
+void lance_writer_set_direct(lance_writer *w, int direct) { w->direct = direct != 0; }
 
 void lance_writer_set_page_bytes(lance_writer *w, size_t bytes)
 {
@@ -300,6 +303,7 @@ int lance_writer_open(const char *path, const lance_field_desc *fields, size_t n
     lance_writer *w = calloc(1, sizeof *w);
     if (!w) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", path);
     w->fd = -1;
+    w->sync = 1;
     w->minor = version_minor;
     w->page_bytes = WR_DEFAULT_PAGE_BYTES;
     w->n_cols = n_fields;
@@ -508,8 +512,8 @@ int lance_writer_finish(lance_writer *w, lance_write_info *info, cdx_error *err)
     int rc = w->failed ? cdx_fail(err, CDX_EINVAL, "%s: writer failed earlier", w->path) : 0;
     for (size_t i = 0; i < w->n_cols && !rc; i++) rc = wr_flush_stage(w, &w->cols[i], err);
     if (!rc) rc = wr_write_tail(w, err);
-    if (!rc && fsync(w->fd))
-        rc = cdx_fail(err, CDX_EIO, "%s: fsync failed: %s", w->tmp, strerror(errno));
+    if (!rc && w->sync && fdatasync(w->fd))
+        rc = cdx_fail(err, CDX_EIO, "%s: fdatasync failed: %s", w->tmp, strerror(errno));
     if (!rc) {
         int fd = w->fd;
         w->fd = -1;
@@ -521,7 +525,7 @@ int lance_writer_finish(lance_writer *w, lance_write_info *info, cdx_error *err)
         lance_writer_abort(w);
         return rc;
     }
-    wr_sync_dir(w->path);
+    if (w->sync) wr_sync_dir(w->path);
     if (info) {
         info->rows = w->rows;
         info->file_size = w->pos;

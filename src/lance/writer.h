@@ -47,11 +47,20 @@ int lance_writer_open(const char *path, const lance_field_desc *fields, size_t n
  * default 8 MiB. Smaller values make more, smaller pages (tests use this). */
 void lance_writer_set_page_bytes(lance_writer *w, size_t bytes);
 
+/* Whether finish makes the file durable itself (fdatasync + directory fsync; the default).
+ * The table layer turns it off and syncs all of a commit's files in one pass (commit.h). */
+void lance_writer_set_sync(lance_writer *w, int sync);
+
+/* Whether each batch is written as pages straight from the caller's columns (no staging copy;
+ * default off). For callers that add one batch per file: many small batches would make as many
+ * small pages. */
+void lance_writer_set_direct(lance_writer *w, int direct);
+
 /* Adds one batch: cols[i] is field i, every column has the same length, type and dim as
  * declared, and a non-nullable field has no nulls. The columns are not kept. */
 int lance_writer_add(lance_writer *w, const lance_column *cols, cdx_error *err);
 
-/* Writes the rest, fsyncs, renames to the final path and frees `w` (also on failure, when the
+/* Writes the rest, syncs (unless turned off), renames to the final path and frees `w` (also on failure, when the
  * temporary file is removed). `info` may be NULL. */
 int lance_writer_finish(lance_writer *w, lance_write_info *info, cdx_error *err);
 

@@ -19,8 +19,9 @@ cc_flags=()
 if grep -q 'CDX_SANITIZE:BOOL=ON' "$CDX_BUILD/CMakeCache.txt"; then cc_flags+=(-fsanitize=address,undefined); fi
 cc "${cc_flags[@]}" -o "$tmp/ex_shared" "$CDX_SOURCE/tests/cli/install_example.c" \
    $(pkg-config --cflags --libs clipdex) -Wl,-rpath,"$libdir"
-"$tmp/ex_shared"
+mkdir "$tmp/db1" "$tmp/db2"
+"$tmp/ex_shared" "$tmp/db1"
 cc "${cc_flags[@]}" -o "$tmp/ex_static" "$CDX_SOURCE/tests/cli/install_example.c" \
    $(pkg-config --cflags clipdex) "$libdir/libclipdex.a" $(pkg-config --libs --static clipdex | sed 's/-lclipdex//')
-"$tmp/ex_static"
+"$tmp/ex_static" "$tmp/db2"
 echo "install test passed"

@@ -189,6 +189,35 @@ static void test_truncated_fixtures_fail_cleanly(void **state) {
     }
 }
 
+/* Pillow 9.4 checks the CRCs of the chunks before the image data but skips those of IDAT
+ * (PngImageFile.load_read), and rejects a bad zlib Adler-32: so do we (checked with Pillow). */
+static void test_png_crc_checks_follow_pillow(void **state) {
+    (void)state;
+    size_t len;
+    uint8_t *data = read_whole_file(fixture_path("images/png_rgb_1024x768.png"), &len);
+    cdx_image *good = NULL, *img = NULL;
+    cdx_error err = {0};
+    assert_int_equal(img_decode(data, len, "good.png", 1, 0, &good, &err), CDX_OK);
+    size_t idat = 8; /* first IDAT chunk */
+    while (idat + 8 <= len && memcmp(data + idat + 4, "IDAT", 4) != 0)
+        idat += 12 + ((size_t)data[idat] << 24 | (size_t)data[idat + 1] << 16 |
+                      (size_t)data[idat + 2] << 8 | data[idat + 3]);
+    assert_true(idat + 8 <= len);
+    const size_t idat_len = (size_t)data[idat] << 24 | (size_t)data[idat + 1] << 16 |
+                            (size_t)data[idat + 2] << 8 | data[idat + 3];
+    data[idat + 8 + idat_len] ^= 0xFF; /* IDAT CRC: Pillow loads the image */
+    assert_int_equal(img_decode(data, len, "idat.png", 1, 0, &img, &err), CDX_OK);
+    assert_memory_equal(img->pixels, good->pixels, good->stride * (size_t)good->height);
+    cdx_image_free(img);
+    img = NULL;
+    data[idat + 8 + idat_len] ^= 0xFF;
+    data[29] ^= 0xFF; /* IHDR CRC: Pillow refuses the file */
+    assert_int_equal(img_decode(data, len, "ihdr.png", 1, 0, &img, &err), CDX_ECORRUPT);
+    assert_null(img);
+    cdx_image_free(good);
+    free(data);
+}
+
 static void test_convert_cmyk_to_rgb_uses_pillow_formula(void **state) {
     (void)state;
     cdx_image *img = img_new(2, 1, CDX_MODE_CMYK);
@@ -220,6 +249,7 @@ int main(void) {
         cmocka_unit_test(test_probe_reads_every_fixture_header),
         cmocka_unit_test(test_pixel_limit_refuses_before_allocating),
         cmocka_unit_test(test_truncated_fixtures_fail_cleanly),
+        cmocka_unit_test(test_png_crc_checks_follow_pillow),
         cmocka_unit_test(test_convert_cmyk_to_rgb_uses_pillow_formula),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -86,12 +86,45 @@ static void test_reduce_rejects_boxes_outside_the_image(void **state) {
     cdx_image_free(img);
 }
 
+/* The fast column-sum path equals the plain per-block loop for every channel count, factors
+ * 1..9 (the specialised 1..4 and the generic rest), partial blocks and offset boxes. */
+static void test_reduce_fast_path_equals_plain_loop(void **state) {
+    (void)state;
+    static const cdx_mode modes[] = {CDX_MODE_L, CDX_MODE_LA, CDX_MODE_RGB, CDX_MODE_RGBA};
+    uint32_t seed = 12345;
+    for (int m = 0; m < 4; m++)
+        for (int fx = 1; fx <= 9; fx++)
+            for (int fy = 1; fy <= 9; fy++) {
+                const int w = 20 + fx * 7 + m, h = 17 + fy * 5;
+                cdx_image *img = img_new(w, h, modes[m]);
+                assert_non_null(img);
+                for (size_t i = 0; i < img->stride * (size_t)h; i++) {
+                    seed = seed * 1103515245u + 12345u;
+                    img->pixels[i] = (uint8_t)(i % 7 == 0 ? 255 : seed >> 24);
+                }
+                const int boxes[2][4] = {{0, 0, w, h}, {fx % 3, fy % 2, w - 1, h - fx % 4}};
+                for (int b = 0; b < 2; b++) {
+                    cdx_image *fast = img_reduce_with(img, fx, fy, boxes[b], 0);
+                    cdx_image *plain = img_reduce_with(img, fx, fy, boxes[b], IMG_REDUCE_GENERIC);
+                    assert_non_null(fast);
+                    assert_non_null(plain);
+                    assert_int_equal(fast->width, plain->width);
+                    assert_int_equal(fast->height, plain->height);
+                    assert_memory_equal(fast->pixels, plain->pixels, plain->stride * (size_t)plain->height);
+                    cdx_image_free(fast);
+                    cdx_image_free(plain);
+                }
+                cdx_image_free(img);
+            }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reduce_partial_blocks_average_what_is_there),
         cmocka_unit_test(test_reduce_rounding_uses_pillow_multiplier),
         cmocka_unit_test(test_reduce_mode_I_rounds_in_double),
         cmocka_unit_test(test_reduce_rejects_boxes_outside_the_image),
+        cmocka_unit_test(test_reduce_fast_path_equals_plain_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "support.h"
 #include "table_write_util.h"
@@ -153,6 +155,61 @@ static void test_appender_streams_batches_into_one_multi_fragment_commit(void **
     }
     assert_int_equal(batches, 4);
     cdx_scan_close(s);
+    cdx_table_close(t2);
+}
+
+/* Whether directory `sub` of table `name` holds a file whose name contains `part`. */
+static int table_dir_has(const char *name, const char *sub, const char *part)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.lance/%s", db, name, sub);
+    DIR *d = opendir(path);
+    if (!d) return 0;
+    struct dirent *e;
+    int found = 0;
+    while ((e = readdir(d))) found |= strstr(e->d_name, part) != NULL;
+    closedir(d);
+    return found;
+}
+
+static void expect_hint(const char *name, const char *want)
+{
+    char path[4096], got[64] = {0};
+    snprintf(path, sizeof path, "%s/%s.lance/_versions/latest_version_hint.json", db, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    got[n] = 0;
+    assert_string_equal(got, want);
+}
+
+/* The commit finds the head by probing upwards from the version the handle knows: a handle left
+ * behind by another writer, or one whose known manifest was cleaned up, still commits on top. */
+static void test_stale_handles_commit_on_the_latest_version(void **state)
+{
+    (void)state;
+    cdx_table *t1 = create8("stale", NULL), *t2;
+    cdx_error err = {0};
+    assert_int_equal(cdx_table_open(db, "stale", 0, &t2, &err), 0);
+    add_range(t1, 0, 10);
+    add_range(t1, 10, 10);
+    add_range(t2, 20, 10); /* t2 knows version 1; versions 2 and 3 exist */
+    assert_int_equal(cdx_table_version(t2), 4);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/stale.lance/_versions/%020llu.manifest", db,
+             (unsigned long long)(UINT64_MAX - 4));
+    add_range(t1, 30, 10); /* t1 knows 3: version 5 */
+    assert_int_equal(unlink(path), 0); /* version 4 cleaned up: t2's known version is gone */
+    add_range(t2, 40, 10);
+    assert_int_equal(cdx_table_version(t2), 6);
+    expect_range("stale", 0, 0, 50);
+    for (int i = 0; i < 5; i++) add_range(t2, 50 + 10 * i, 10);
+    expect_range("stale", 11, 0, 100);
+    expect_hint("stale", "{\"version\":11}");
+    assert_false(table_dir_has("stale", "_versions", ".tmp"));
+    assert_false(table_dir_has("stale", "data", ".tmp"));
+    cdx_table_close(t1);
     cdx_table_close(t2);
 }
 
@@ -338,6 +395,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_create_modes_fail_overwrite_and_exist_ok, setup, teardown),
         cmocka_unit_test_setup_teardown(test_appends_read_back_exactly_and_time_travel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_appender_streams_batches_into_one_multi_fragment_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_handles_commit_on_the_latest_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_appender_abort_leaves_no_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_storage_2_0_table_writes_2_0_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nulls_and_unset_columns_read_back_null, setup, teardown),
