@@ -24,6 +24,7 @@ struct cdx_table {
     uint64_t live_rows;
     lance_table_column *cols;
     size_t ncols;
+    cdx_durability durability; /* how this handle's commits sync (0 = CDX_DURABLE) */
 };
 
 /* Reads the live rows of fragment `frag` (index into the manifest): cols[i] gets column i of
