@@ -76,7 +76,8 @@ static void add_rows(cdx_table *t, cdx_rows *r, const bench_data *d, size_t firs
         die("add", &err);
 }
 
-static double ingest(const char *db, const char *name, const bench_data *d, size_t batch) {
+static double ingest(const char *db, const char *name, const bench_data *d, size_t batch,
+                     cdx_durability durability) {
     static const char *names[] = {"file_id", "file_name", "vector"};
     cdx_field f[3] = {{names[0], CDX_COLUMN_INT64, 0, 0}, {names[1], CDX_COLUMN_UTF8, 0, 0},
                       {names[2], CDX_COLUMN_VECTOR_F32, (uint32_t)d->dim, 0}};
@@ -87,6 +88,7 @@ static double ingest(const char *db, const char *name, const bench_data *d, size
     if (cdx_table_create(db, name, f, 3, CDX_OVERWRITE, NULL, &t, &err) ||
         cdx_rows_new(t, &r, &err))
         die("create", &err);
+    cdx_table_set_durability(t, durability);
     for (size_t s = 0; s < d->n; s += batch) add_rows(t, r, d, s, d->n - s < batch ? d->n - s : batch);
     double ms = now_ms() - t0;
     cdx_rows_free(r);
@@ -233,10 +235,15 @@ int main(int argc, char **argv) {
     }
     for (size_t q = 0; q < nq; q++) recipe_vector(queries + q * d.dim, 0x80000000u + (uint32_t)(q * d.dim), 0, d.dim);
 
-    double one = ingest(db, "oneshot", &d, d.n);
+    double one = ingest(db, "oneshot", &d, d.n, CDX_DURABLE);
     printf("%-28s %.2f rows/s\n", "ingest_one_call_rows_s", one);
-    double batched = ingest(db, "append", &d, 1000);
+    double batched = ingest(db, "append", &d, 1000, CDX_DURABLE);
     printf("%-28s %.2f rows/s\n", "ingest_batches_1000_rows_s", batched);
+    /* CDX_NO_SYNC: what LanceDB 0.31 does on a local disk (no fsync). */
+    double one_ns = ingest(db, "oneshot_nosync", &d, d.n, CDX_NO_SYNC);
+    printf("%-28s %.2f rows/s\n", "ingest_one_call_nosync_rows_s", one_ns);
+    double batched_ns = ingest(db, "append_nosync", &d, 1000, CDX_NO_SYNC);
+    printf("%-28s %.2f rows/s\n", "ingest_batches_1000_nosync_rows_s", batched_ns);
     cdx_table *t = NULL;
     cdx_error err = {0};
     if (cdx_table_open(db, "oneshot", 0, &t, &err)) die("open", &err);
@@ -254,10 +261,11 @@ int main(int argc, char **argv) {
     double floor_ms = bytes / (bw * 1e9) * 1000;
     printf("%-28s %.2f GB/s (floor for %zu bytes: %.2f ms)\n", "memcpy_gb_s", bw, bytes, floor_ms);
     printf("RESULT {\"rows\":%zu,\"dim\":%zu,\"ingest_one_call_rows_s\":%.2f,"
-           "\"ingest_batches_1000_rows_s\":%.2f,\"search_cosine_median_ms\":%.3f,"
+           "\"ingest_batches_1000_rows_s\":%.2f,\"ingest_one_call_nosync_rows_s\":%.2f,"
+           "\"ingest_batches_1000_nosync_rows_s\":%.2f,\"search_cosine_median_ms\":%.3f,"
            "\"search_l2_median_ms\":%.3f,\"full_scan_rows_s\":%.2f,\"open_count_process_ms\":%.3f,"
            "\"memcpy_gb_s\":%.3f,\"floor_ms\":%.3f}\n",
-           d.n, d.dim, one, batched, cos_ms, l2_ms, scan, open_ms, bw, floor_ms);
+           d.n, d.dim, one, batched, one_ns, batched_ns, cos_ms, l2_ms, scan, open_ms, bw, floor_ms);
     for (size_t i = 0; i < d.n; i++) free(d.names[i]);
     free(d.names);
     free(d.ids);

@@ -318,8 +318,8 @@ int cdx_rows_set_validity(cdx_rows *r, const char *col, const uint8_t *valid, cd
 /* Rows in the batch (0 until a column is set). */
 size_t cdx_rows_count(const cdx_rows *r);
 
-/* Appends the rows as one new version (data files are written and fsync'd before the manifest
- * appears, so a failed or interrupted add leaves no trace a reader sees). Concurrent writers,
+/* Appends the rows as one new version (data files are written, and fsync'd unless CDX_NO_SYNC,
+ * before the manifest appears, so a failed or interrupted add leaves no trace a reader sees). Concurrent writers,
  * clipdex or LanceDB, are rebased on; `t` is moved to the new version. */
 int cdx_table_add(cdx_table *t, const cdx_rows *rows, cdx_error *err);
 
@@ -336,6 +336,19 @@ int cdx_appender_add(cdx_appender *a, const cdx_rows *rows, cdx_error *err);
 int cdx_appender_commit(cdx_appender *a, cdx_error *err);
 /* Discards the rows added so far and frees `a`. Safe on NULL. */
 void cdx_appender_abort(cdx_appender *a);
+
+/* How a table handle's commits (add, appender, delete) reach the disk. CDX_DURABLE, the default:
+ * a commit that returned survives power loss (its files are fdatasync'd, their directories
+ * fsync'd, before the manifest is linked). CDX_NO_SYNC, as LanceDB on a local disk: no fsync at
+ * all; commits stay atomic and survive a crash of the process (versions still appear whole),
+ * but the OS may lose the latest commits on power loss. cdx_table_create always syncs. */
+typedef enum cdx_durability {
+    CDX_DURABLE = 0,
+    CDX_NO_SYNC = 1,
+} cdx_durability;
+
+/* Sets how later commits through `t` sync (kept across the versions `t` moves to). */
+void cdx_table_set_durability(cdx_table *t, cdx_durability d);
 
 /* Deletes the rows whose int64 column `col` holds one of the `n` ids (one new version, with a
  * deletion file per touched fragment; nothing is committed when no row matches). *deleted (may

@@ -13,6 +13,9 @@
  * becomes durable before what it references; a crash before the link leaves only unreferenced
  * files. Each sync is a journal commit, and the old per-file fsync + per-file directory fsync
  * cost six of them per commit; ext4 folds the batched ones into about two.
+ * CDX_NO_SYNC (lance_sync_set.off) skips every sync, as LanceDB does: the same files are written,
+ * closed and linked in the same order, so a process crash still leaves whole versions only, but
+ * a power loss may lose the latest commits or leave a manifest naming unwritten data.
  */
 #include "lance/commit.h"
 
@@ -85,11 +88,6 @@ static void fsync_dir(const char *dir)
     if (fd < 0) return;
     (void)fsync(fd);
     close(fd);
-}
-
-int lance_write_file_durable(const char *path, const void *data, size_t len, cdx_error *err)
-{
-    return lance_write_file(path, data, len, 1, err);
 }
 
 int lance_write_file(const char *path, const void *data, size_t len, int sync, cdx_error *err)
@@ -193,7 +191,7 @@ static void *sync_job_run(void *arg)
 static int sync_pending(const lance_sync_set *s, const char *extra, cdx_error *err)
 {
     size_t n = (s ? s->nfiles + s->ndirs : 0) + (extra ? 1 : 0), k = 0;
-    if (n == 0) return 0;
+    if (n == 0 || (s && s->off)) return 0;
     sync_job *jobs = calloc(n, sizeof *jobs);
     pthread_t *th = calloc(n, sizeof *th);
     int *started = calloc(n, sizeof *started);
@@ -401,7 +399,7 @@ int lance_commit_manifest(const char *table_dir, uint64_t version, const uint8_t
         return cdx_fail(err, CDX_EIO, "%s: cannot commit version %llu (%s)", table_dir,
                         (unsigned long long)version, strerror(e));
     }
-    fsync_dir(vdir);
+    if (!pending || !pending->off) fsync_dir(vdir);
     unlink(tmp); /* after the sync: the removal need not be durable */
     return 0;
 }

@@ -38,9 +38,12 @@ int lance_manifest_encode(Lance__Table__Manifest *m, const uint8_t *index_sectio
                           size_t *len, cdx_error *err);
 
 /* Files written for a commit but not synced yet, and the directories holding them. */
+/* `off` (CDX_NO_SYNC) keeps the list but syncs nothing: the commit then issues no fsync or
+ * fdatasync at all, and only the order of writes, closes and the link protects it. */
 typedef struct lance_sync_set {
     char **files, **dirs;
     size_t nfiles, ndirs, cap_files, cap_dirs;
+    int off;
 } lance_sync_set;
 
 /* Adds `file` (and its directory, once) to the set. */
@@ -52,7 +55,8 @@ void lance_sync_set_free(lance_sync_set *s);
 /* Creates `_versions/<V2 name of version>` with `data` if it does not exist yet: CDX_ECONFLICT
  * when another writer committed that version first. Never leaves a partial manifest. Before the
  * link makes the version visible, the files of `pending` (may be NULL), the manifest's temporary
- * file and `pending`'s directories are synced; after it, `_versions/`. */
+ * file and `pending`'s directories are synced; after it, `_versions/`. Nothing is synced when
+ * `pending->off`. */
 int lance_commit_manifest(const char *table_dir, uint64_t version, const uint8_t *data,
                           size_t len, const lance_sync_set *pending, cdx_error *err);
 
@@ -66,8 +70,6 @@ void lance_hint_write(const char *table_dir, uint64_t version);
 
 /* Creates `path` (must not exist) with `data`, fdatasync'd when `sync`. */
 int lance_write_file(const char *path, const void *data, size_t len, int sync, cdx_error *err);
-/* lance_write_file with sync. */
-int lance_write_file_durable(const char *path, const void *data, size_t len, cdx_error *err);
 
 /* Fills buf with random bytes (getrandom, falling back to time and pid mixing). */
 void lance_random_fill(void *buf, size_t len);

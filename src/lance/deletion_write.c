@@ -76,7 +76,7 @@ int lance_deletion_write(const char *table_dir, uint64_t fragment, uint64_t read
     size_t len;
     rc = lance_roaring_serialize(offsets, n, &buf, &len, err);
     if (rc) return rc;
-    rc = lance_write_file_durable(path, buf, len, err);
+    rc = lance_write_file(path, buf, len, 0, err);
     free(buf);
     return rc;
 }

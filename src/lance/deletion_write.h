@@ -16,7 +16,8 @@
 int lance_roaring_serialize(const uint32_t *offsets, size_t n, uint8_t **out, size_t *len,
                             cdx_error *err);
 
-/* Writes `_deletions/<fragment>-<read_version>-<id>.bin` under table_dir (fsync'd). */
+/* Writes `_deletions/<fragment>-<read_version>-<id>.bin` under table_dir, NOT synced: the
+ * caller adds it to the commit's lance_sync_set. */
 int lance_deletion_write(const char *table_dir, uint64_t fragment, uint64_t read_version,
                          uint64_t id, const uint32_t *offsets, size_t n, cdx_error *err);
 

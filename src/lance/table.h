@@ -28,6 +28,7 @@ struct cdx_table {
     lance_table_column *cols;
     size_t ncols;
     struct lance_table_cache *cache; /* mapped files and decoded pages (table_cache.h); may be NULL */
+    cdx_durability durability; /* how this handle's commits sync (0 = CDX_DURABLE) */
 };
 
 /* Reads the live rows of fragment `frag` (index into the manifest): cols[i] gets column i of

@@ -113,7 +113,12 @@ static int plan_delete(const cdx_table *t, const lance_table_column *c, lance_he
                        const delete_pred *p, delete_plan *plan, cdx_error *err)
 {
     Lance__Table__Manifest *m = head->manifest;
-    cdx_table view = {t->dir, m, head->version, 0, (lance_table_column *)c, 1, NULL};
+    cdx_table view = {.dir = t->dir,
+                      .manifest = m,
+                      .latest = head->version,
+                      .cols = (lance_table_column *)c,
+                      .ncols = 1,
+                      .durability = t->durability};
     size_t nf = m->n_fragments;
     plan->updated = calloc(nf + 1, sizeof *plan->updated);
     plan->removed = calloc(nf + 1, sizeof *plan->removed);
@@ -206,10 +211,10 @@ static int delete_where(cdx_table *t, const char *col, const delete_pred *p0, co
             del.predicate = (char *)predicate;
             head.manifest->reader_feature_flags |= 1; /* deletion files */
             head.manifest->writer_feature_flags |= 1;
-            lance_sync_set sync = {0}; /* the deletion files are synced; their new entries not */
-            char ddir[4200];
-            snprintf(ddir, sizeof ddir, "%s/_deletions", t->dir);
-            if (plan.n_updated) rc = lance_sync_set_add_dir(&sync, ddir, err);
+            lance_sync_set sync = {0}; /* the deletion files, synced with the commit's others */
+            sync.off = t->durability == CDX_NO_SYNC;
+            for (size_t k = 0; !rc && k < plan.n_files; k++)
+                rc = lance_sync_set_add(&sync, plan.files[k], err);
             if (!rc) rc = lance_commit_version(t->dir, &head, head.manifest, &txn, &sync, err);
             lance_sync_set_free(&sync);
         }

@@ -63,6 +63,7 @@ int lance_table_reload(cdx_table *t, uint64_t version, cdx_error *err)
     cdx_table tmp = *t;
     *t = *nt;
     *nt = tmp;
+    t->durability = tmp.durability; /* a setting of the handle, not of the version */
     cdx_table_close(nt);
     return 0;
 }
@@ -84,6 +85,7 @@ int lance_commit_version(const char *table_dir, const lance_head *head, Lance__T
 {
     char *txn_name = NULL;
     lance_sync_set sync = {0};
+    sync.off = pending && pending->off;
     int rc = sync_set_copy(&sync, pending, err);
     if (!rc) rc = lance_txn_write(table_dir, txn, &txn_name, &sync, err);
     if (rc) {
@@ -110,6 +112,11 @@ int lance_commit_version(const char *table_dir, const lance_head *head, Lance__T
     }
     free(txn_name);
     return rc;
+}
+
+void cdx_table_set_durability(cdx_table *t, cdx_durability d)
+{
+    if (t) t->durability = d == CDX_NO_SYNC ? CDX_NO_SYNC : CDX_DURABLE;
 }
 
 /* ---- create ---------------------------------------------------------------------------- */
@@ -283,6 +290,7 @@ int cdx_appender_open(cdx_table *t, cdx_appender **out, cdx_error *err)
     if (!a) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
     a->table = t;
     a->max_rows = DEFAULT_MAX_ROWS_PER_FILE;
+    a->sync.off = t->durability == CDX_NO_SYNC;
     int rc = lance_table_write_fields(t, &a->fields, &a->nfields, err);
     if (!rc) rc = appender_minor(t, &a->minor, err);
     if (rc) {

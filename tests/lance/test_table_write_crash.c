@@ -2,7 +2,9 @@
  * test_table_write_crash.c — commits under stress: (1) a child process loops appends and is
  * SIGKILLed at random moments, dozens of times; after each kill the table opens at a committed
  * version (never before one the child reported) holding exactly the rows of the committed
- * batches, and the next append works; (2) processes appending concurrently lose no row.
+ * batches, and the next append works — with the default durability and with CDX_NO_SYNC (a
+ * killed process loses nothing the page cache holds, so the link-last order alone must keep
+ * versions whole); (2) processes appending concurrently lose no row.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,12 +26,13 @@ static char *db;
 
 /* Child: append batches of BATCH rows continuing the ids forever, reporting each committed
  * version on `fd`. Exits only when killed (or on error, with status 1). */
-static void append_forever(int fd)
+static void append_forever(int fd, cdx_durability durability)
 {
     cdx_table *t;
     cdx_rows *r;
     cdx_error err = {0};
     if (cdx_table_open(db, "crash", 0, &t, &err) || cdx_rows_new(t, &r, &err)) _exit(1);
+    cdx_table_set_durability(t, durability);
     for (;;) {
         cdx_rows_clear(r);
         if (tw_fill(r, (int64_t)cdx_table_num_rows(t), BATCH, 8, &err)) _exit(1);
@@ -39,9 +42,8 @@ static void append_forever(int fd)
     }
 }
 
-static void test_sigkill_during_appends_never_shows_a_partial_version(void **state)
+static void sigkill_during_appends(cdx_durability durability)
 {
-    (void)state;
     db = make_temp_dir();
     cdx_table *t;
     cdx_error err = {0};
@@ -56,7 +58,7 @@ static void test_sigkill_during_appends_never_shows_a_partial_version(void **sta
         assert_true(pid >= 0);
         if (pid == 0) {
             close(p[0]);
-            append_forever(p[1]);
+            append_forever(p[1], durability);
         }
         close(p[1]);
         struct timespec ts = {0, (long)(rand() % 40000) * 1000L}; /* 0..40 ms */
@@ -82,6 +84,7 @@ static void test_sigkill_during_appends_never_shows_a_partial_version(void **sta
     /* The next append after all this works. */
     assert_int_equal(cdx_table_open(db, "crash", 0, &t, &err), 0);
     cdx_rows *r;
+    cdx_table_set_durability(t, durability);
     assert_int_equal(cdx_rows_new(t, &r, &err), 0);
     uint64_t before = cdx_table_num_rows(t);
     assert_int_equal(tw_fill(r, (int64_t)before, 5, 8, &err), 0);
@@ -92,6 +95,18 @@ static void test_sigkill_during_appends_never_shows_a_partial_version(void **sta
     cdx_table_close(t);
     remove_tree(db);
     free(db);
+}
+
+static void test_sigkill_during_appends_never_shows_a_partial_version(void **state)
+{
+    (void)state;
+    sigkill_during_appends(CDX_DURABLE);
+}
+
+static void test_sigkill_during_no_sync_appends_never_shows_a_partial_version(void **state)
+{
+    (void)state;
+    sigkill_during_appends(CDX_NO_SYNC);
 }
 
 #define WRITERS 3
@@ -140,6 +155,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sigkill_during_appends_never_shows_a_partial_version),
+        cmocka_unit_test(test_sigkill_during_no_sync_appends_never_shows_a_partial_version),
         cmocka_unit_test(test_concurrent_appenders_lose_no_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
  *   cdx_table_tool DB TABLE delete-name NAME           delete where file_name = NAME
  *   cdx_table_tool DB TABLE dump                       JSON Lines of every live row
  * Row values: file_name = "img_<id>.png", vector[j] = id + j/1000 (float32).
+ * CLIPDEX_SYNC=0 in the environment commits with CDX_NO_SYNC (create always syncs).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,8 @@ int main(int argc, char **argv)
         return rc ? fail(&err) : 0;
     }
     if (cdx_table_open(db, name, 0, &t, &err)) return fail(&err);
+    const char *sync = getenv("CLIPDEX_SYNC");
+    if (sync && !strcmp(sync, "0")) cdx_table_set_durability(t, CDX_NO_SYNC);
     uint64_t n = 0;
     if (!strcmp(op, "add") && argc >= 6) {
         rc = add_rows(t, atoll(argv[4]), atoll(argv[5]), argc > 6 ? strtoull(argv[6], NULL, 10) : 0,
