@@ -18,21 +18,10 @@ files=$(mktemp)
 trap 'rm -f "$files"' EXIT
 # Our sources from the compile database, once each (tests/support/support.c is in every test),
 # minus the generated protobuf code and the pending list.
-/usr/bin/python3 - "$dir/compile_commands.json" "$root" "$root/scripts/lint-pending.txt" >"$files" <<'PY'
-import json, os, sys
-db, root, pending = sys.argv[1:4]
-skip = set()
-if os.path.exists(pending):
-    skip = {l.strip() for l in open(pending) if l.strip() and not l.startswith('#')}
-seen = []
-for entry in json.load(open(db)):
-    path = os.path.relpath(os.path.join(entry['directory'], entry['file']), root)
-    if path.startswith('..') or '.pb-c.' in path or path.split('/')[0] not in ('src', 'cli', 'bench', 'fuzz', 'tests'):
-        continue
-    if path not in skip and path not in seen:
-        seen.append(path)
-print('\n'.join(seen))
-PY
+sed -n 's/^ *"file": "\(.*\)",\?$/\1/p' "$dir/compile_commands.json" | sed "s|^$root/||" |
+  grep -E '^(src|cli|bench|fuzz|tests)/' | grep -v '\.pb-c\.' |
+  grep -vxF -f <(grep -v '^#' "$root/scripts/lint-pending.txt" 2>/dev/null; echo /nonexistent) |
+  awk '!seen[$0]++' >"$files"
 if [ -s "$root/scripts/lint-pending.txt" ] && grep -qv '^#' "$root/scripts/lint-pending.txt"; then
   echo "lint: skipping scripts/lint-pending.txt: $(grep -v '^#' "$root/scripts/lint-pending.txt" | tr '\n' ' ')" >&2
 fi
