@@ -46,6 +46,10 @@ int main(int argc, char **argv) {
     size_t len;
     cdx_error err = {0};
     img_header hdr;
+    if (runs < 1) {
+        fprintf(stderr, "bench_thumb_steps: RUNS must be at least 1\n");
+        return 2;
+    }
     if (!t || img_read_file(argv[1], &data, &len, &err) ||
         img_read_header(data, len, argv[1], &hdr, &err)) {
         fprintf(stderr, "%s\n", err.message);
@@ -62,7 +66,10 @@ int main(int argc, char **argv) {
     char extra[128];
     for (int i = 0; i < runs; i++) {
         double t0 = now_ms();
-        img_decode(data, len, argv[1], scale, CDX_DEFAULT_MAX_PIXELS, &img, &err);
+        if (img_decode(data, len, argv[1], scale, CDX_DEFAULT_MAX_PIXELS, &img, &err)) {
+            fprintf(stderr, "%s\n", err.message);
+            return 1;
+        }
         t[i] = now_ms() - t0;
         if (i + 1 < runs) cdx_image_free(img);
     }
@@ -71,7 +78,10 @@ int main(int argc, char **argv) {
     const double box[4] = {0, 0, (double)hdr.width / scale, (double)hdr.height / scale};
     for (int i = 0; i < runs; i++) {
         double t0 = now_ms();
-        img_resize(img, tw, th, IMG_LANCZOS, box, 2.0, &thumb, &err);
+        if (img_resize(img, tw, th, IMG_LANCZOS, box, 2.0, &thumb, &err)) {
+            fprintf(stderr, "%s\n", err.message);
+            return 1;
+        }
         t[i] = now_ms() - t0;
         if (i + 1 < runs) cdx_image_free(thumb);
     }

@@ -41,7 +41,7 @@ static int import_parse_mode(const char *v, cdx_import_mode *mode)
     else if (!strcmp(v, "append")) *mode = CDX_IMPORT_APPEND;
     else if (!strcmp(v, "overwrite")) *mode = CDX_IMPORT_OVERWRITE;
     else cli_errorf("--mode: '%s' is not create, append or overwrite", v);
-    return !v || (strcmp(v, "create") && strcmp(v, "append") && strcmp(v, "overwrite")) ? -1 : 0;
+    return !v || (strcmp(v, "create") != 0 && strcmp(v, "append") != 0 && strcmp(v, "overwrite") != 0) ? -1 : 0;
 }
 
 /* 0 parsed, 1 --help printed, -1 usage error (printed). */

@@ -10,7 +10,7 @@ build_pkgs=(gcc make cmake pkg-config libturbojpeg0-dev libpng-dev libwebp-dev l
 test_pkgs=(libcmocka-dev python3-pil python3-numpy)
 # Node runs the LanceDB oracle; any Node >= 18 with npm will do, Debian's only when none is there.
 if [ "$profile" != build ] && ! command -v npm >/dev/null; then test_pkgs+=(nodejs npm); fi
-ci_pkgs=(clang libclang-rt-14-dev)
+ci_pkgs=(clang libclang-rt-14-dev clang-tidy cppcheck)
 
 pkgs=("${build_pkgs[@]}")
 case "$profile" in

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#undef cdx_fail /* error.h's analyzer-only macro; this file defines the function */
 
 const char *cdx_strerror(int status) {
     switch (status) {

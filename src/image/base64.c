@@ -30,7 +30,8 @@ char *cdx_base64_encode(const void *data, size_t len, size_t *out_len) {
         const uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0);
         p[0] = b64_alphabet[v >> 18];
         p[1] = b64_alphabet[(v >> 12) & 63];
-        p[2] = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
+        p[2] = '=';
+        if (i + 1 < len) p[2] = b64_alphabet[(v >> 6) & 63];
         p[3] = '=';
         p += 4;
     }

@@ -20,6 +20,7 @@ static const unsigned lance_fl_order[8] = {0, 4, 2, 6, 1, 5, 3, 7};
 
 /* One unpacker per word type; the arithmetic is identical, only the type changes. */
 #define LANCE_FL_DEFINE_UNPACK(BITS, TYPE)                                                     \
+    /* NOLINTNEXTLINE(bugprone-macro-parentheses): TYPE is a type name */                  \
     static void lance_fl_unpack_##BITS(unsigned width, const uint8_t *packed, TYPE *out) {     \
         const unsigned lanes = LANCE_FL_BLOCK / (BITS);                                        \
         if (width == 0) {                                                                      \

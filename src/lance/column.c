@@ -205,7 +205,7 @@ void lance_column_view(lance_column *col, lance_type type, uint32_t dim, uint64_
     col->type = type;
     col->dim = type == LANCE_TYPE_FSL_F32 ? dim : 1;
     col->length = length;
-    col->values = (void *)(uintptr_t)values; /* read-only: `borrowed` keeps writers away */
+    col->values = (void *)values; /* read-only: `borrowed` keeps writers away */
     col->borrowed = 1;
 }
 

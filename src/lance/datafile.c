@@ -56,7 +56,7 @@ static int df_parse_footer(lance_datafile *df, cdx_error *err)
         return cdx_fail(err, CDX_ETRUNCATED, "%s: %zu bytes is too short for a Lance file",
                         df->name, df->len);
     const uint8_t *f = df->data + df->len - DATAFILE_FOOTER;
-    if (memcmp(f + 36, "LANC", 4))
+    if (memcmp(f + 36, "LANC", 4) != 0)
         return cdx_fail(err, CDX_ECORRUPT, "%s: no LANC magic at the end", df->name);
     uint16_t major = lance_le16(f + 32), minor = lance_le16(f + 34);
     if ((major == 0 && minor == 3) || (major == 2 && minor == 0)) df->minor = 0;

@@ -121,7 +121,7 @@ static int arrow_buffer(const char *name, const uint8_t *body, uint64_t body_len
 static int arrow_find_batch(const char *name, const uint8_t *data, size_t len, fb *msg,
                             const uint8_t **body, uint64_t *body_len, cdx_error *err)
 {
-    if (len < 6 + 2 + 4 + 6 || memcmp(data, "ARROW1", 6) || memcmp(data + len - 6, "ARROW1", 6))
+    if (len < 6 + 2 + 4 + 6 || memcmp(data, "ARROW1", 6) != 0 || memcmp(data + len - 6, "ARROW1", 6) != 0)
         return cdx_fail(err, CDX_ECORRUPT, "%s: not an Arrow IPC file", name);
     uint32_t flen = lance_le32(data + len - 10);
     if (flen > len - 10 - 8)

@@ -87,7 +87,7 @@ char *lance_path_join(const char *a, const char *b)
     size_t la = strlen(a), lb = strlen(b);
     char *s = malloc(la + lb + 2);
     if (!s) return NULL;
-    memcpy(s, a, la);
+    memcpy(s, a, la); // NOLINT(bugprone-not-null-terminated-result): b's NUL follows
     s[la] = '/';
     memcpy(s + la + 1, b, lb + 1);
     return s;

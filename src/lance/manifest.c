@@ -39,7 +39,7 @@ static int version_of_name(const char *name, uint64_t *version)
 {
     static const char ext[] = ".manifest";
     size_t n = strlen(name), e = sizeof ext - 1;
-    if (n <= e || strcmp(name + n - e, ext) || name[0] == 'd') return 0;
+    if (n <= e || strcmp(name + n - e, ext) != 0 || name[0] == 'd') return 0;
     uint64_t v;
     if (parse_u64(name, n - e, &v)) return 0;
     if (n == V2_NAME_LEN) {
@@ -134,7 +134,7 @@ int lance_manifest_parse(const char *name, const uint8_t *data, size_t len,
     if (len < MANIFEST_FOOTER + 4)
         return cdx_fail(err, CDX_ETRUNCATED, "%s: %zu bytes is too short for a manifest", name, len);
     const uint8_t *foot = data + len - MANIFEST_FOOTER;
-    if (memcmp(foot + 12, "LANC", 4))
+    if (memcmp(foot + 12, "LANC", 4) != 0)
         return cdx_fail(err, CDX_ECORRUPT, "%s: no LANC magic at the end", name);
     uint64_t pos = lance_le64(foot);
     if (pos > len - MANIFEST_FOOTER - 4)

@@ -86,6 +86,7 @@ static int p20_validity(const lance_page_ctx *ctx, const p20_enc *enc, uint64_t 
 /* Decodes `count` fixed-width values of `bits` bits into dst. Row nulls go to *validity; a
  * fixed_size_list of `dim` moves one level down (items, with item nulls in *item_validity);
  * dim 0 means the values are not a list (an FSL may have dim 1). */
+// NOLINTNEXTLINE(misc-no-recursion): depth-checked against P20_MAX_DEPTH.
 static int p20_fixed(const lance_page_ctx *ctx, const p20_enc *enc, uint64_t bits,
                      uint64_t count, uint32_t dim, void *dst, uint8_t **validity,
                      uint8_t **item_validity, int depth, cdx_error *err)
@@ -241,6 +242,7 @@ static int p20_dictionary(const lance_page_ctx *ctx, const Lance__Encodings__Dic
     return rc;
 }
 
+// NOLINTNEXTLINE(misc-no-recursion): depth-checked against P20_MAX_DEPTH.
 static int p20_utf8(const lance_page_ctx *ctx, const p20_enc *enc, uint64_t count,
                     lance_column *col, int depth, cdx_error *err)
 {

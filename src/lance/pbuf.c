@@ -25,6 +25,7 @@ static int pb_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
 }
 
 /* 0 when the wire bytes are well-formed enough and nest at most LANCE_PB_MAX_DEPTH deep. */
+// NOLINTNEXTLINE(misc-no-recursion): depth-checked against LANCE_PB_MAX_DEPTH.
 static int pb_walk(const ProtobufCMessageDescriptor *desc, const uint8_t *p, size_t len, int depth)
 {
     if (depth > LANCE_PB_MAX_DEPTH) return -1;
@@ -87,7 +88,7 @@ int lance_pb_unpack_any(const ProtobufCMessageDescriptor *desc, const char *type
     const char *url = any->type_url ? any->type_url : "";
     const char *slash = strrchr(url, '/');
     const char *name = slash ? slash + 1 : url;
-    if (strcmp(name, type_name)) {
+    if (strcmp(name, type_name) != 0) {
         rc = cdx_fail(err, CDX_EUNSUPPORTED, "%s: encoding is '%s', expected %s", what, url,
                       type_name);
     } else {

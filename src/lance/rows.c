@@ -89,7 +89,7 @@ static int rows_slot(cdx_rows *r, const char *name, lance_type type, size_t n, s
                      cdx_error *err)
 {
     size_t i;
-    for (i = 0; i < r->ncols && strcmp(r->fields[i].name, name ? name : ""); i++) {}
+    for (i = 0; i < r->ncols && strcmp(r->fields[i].name, name ? name : "") != 0; i++) {}
     if (i == r->ncols) return cdx_fail(err, CDX_ENOTFOUND, "rows: no column '%s'", name);
     if (r->fields[i].type != type)
         return cdx_fail(err, CDX_EINVAL, "rows: column '%s' has another type", name);
@@ -176,7 +176,7 @@ int cdx_rows_set_utf8(cdx_rows *r, const char *col, const char *const *v, size_t
 int cdx_rows_set_validity(cdx_rows *r, const char *col, const uint8_t *valid, cdx_error *err)
 {
     size_t i;
-    for (i = 0; i < r->ncols && strcmp(r->fields[i].name, col ? col : ""); i++) {}
+    for (i = 0; i < r->ncols && strcmp(r->fields[i].name, col ? col : "") != 0; i++) {}
     if (i == r->ncols || !r->set[i])
         return cdx_fail(err, CDX_EINVAL, "rows: column '%s' is not set", col);
     lance_column *c = &r->cols[i];

@@ -45,7 +45,7 @@ int cdx_db_list_tables(const char *db_dir, char ***names, size_t *count, cdx_err
     struct dirent *e;
     while (!rc && (e = readdir(d))) {
         size_t n = strlen(e->d_name);
-        if (n <= 6 || strcmp(e->d_name + n - 6, ".lance")) continue;
+        if (n <= 6 || strcmp(e->d_name + n - 6, ".lance") != 0) continue;
         char *path = lance_path_join(db_dir, e->d_name);
         struct stat st;
         int isdir = path && !stat(path, &st) && S_ISDIR(st.st_mode);

@@ -303,7 +303,7 @@ static int jsonl_array(jsonl_parser *ps, size_t *off, size_t *count)
 static int jsonl_literal(jsonl_parser *ps, const char *word)
 {
     size_t n = strlen(word);
-    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n))
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
         return JSONL_FAIL(ps, "%s", "invalid value");
     ps->p += n;
     return 0;

@@ -120,7 +120,7 @@ static int png_load_same_pixels(const cdx_image *a, const cdx_image *b) {
     if (a->width != b->width || a->height != b->height || a->mode != b->mode) return 0;
     const size_t row = (size_t)a->width * (size_t)img_mode_bytes(a->mode);
     for (int y = 0; y < a->height; y++)
-        if (memcmp(a->pixels + (size_t)y * a->stride, b->pixels + (size_t)y * b->stride, row))
+        if (memcmp(a->pixels + (size_t)y * a->stride, b->pixels + (size_t)y * b->stride, row) != 0)
             return 0;
     return 1;
 }

@@ -14,7 +14,7 @@
 /* A TIFF block with IFD0 holding `n` entries; the orientation entry is the last one. */
 static size_t make_tiff(uint8_t *t, int big, int orientation, int n, uint16_t type) {
     memset(t, 0, 128);
-    memcpy(t, big ? "MM\0*" : "II*\0", 4);
+    memcpy(t, big ? "MM\0*" : "II*\0", 4); // NOLINT(bugprone-not-null-terminated-result): TIFF bytes, not a string
     t[big ? 7 : 4] = 8; /* IFD0 at 8 */
     t[big ? 9 : 8] = (uint8_t)n;
     for (int i = 0; i < n; i++) {
@@ -52,7 +52,7 @@ static void test_out_of_range_and_malformed_read_as_1(void **state) {
     n = make_tiff(t, 0, 6, 1, 2); /* ASCII type: not an integer */
     assert_int_equal(img_exif_orientation_tiff(t, n), 1);
     n = make_tiff(t, 0, 6, 1, 3);
-    memcpy(t, "XX*\0", 4); /* bad byte order mark */
+    memcpy(t, "XX*\0", 4); // NOLINT(bugprone-not-null-terminated-result): bad TIFF byte order mark
     assert_int_equal(img_exif_orientation_tiff(t, n), 1);
     n = make_tiff(t, 0, 6, 1, 3);
     t[4] = 200; /* IFD0 beyond the block */

@@ -207,7 +207,7 @@ static int walk_unreadable_check(const char *root, const char *locked) {
     char want[4400], z[4400];
     snprintf(want, sizeof want, "!%d %s: ", CDX_EIO, locked);
     snprintf(z, sizeof z, "%s/sub/z.png", root);
-    if (strncmp(s.lines[3], want, strlen(want)) || strcmp(s.lines[4], z)) return 2;
+    if (strncmp(s.lines[3], want, strlen(want)) != 0 || strcmp(s.lines[4], z) != 0) return 2;
     return 0;
 }
 

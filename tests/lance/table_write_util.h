@@ -62,6 +62,10 @@ static long tw_scan_ids(cdx_table *t, int64_t **ids)
     if (cdx_scan_open(t, &s, &err)) return -1;
     size_t cap = 1024, n = 0;
     int64_t *out = malloc(cap * sizeof *out);
+    if (!out) {
+        cdx_scan_close(s);
+        return -1;
+    }
     const cdx_batch *b;
     long bad = 0;
     while (!cdx_scan_next(s, &b, &err) && b) {
@@ -75,7 +79,15 @@ static long tw_scan_ids(cdx_table *t, int64_t **ids)
             if (len != strlen(want) || memcmp(nm, want, len)) bad = 1;
             for (uint32_t j = 0; j < dim; j++)
                 if (v[r * dim + j] != tw_vec(id[r], j)) bad = 1;
-            if (n == cap) out = realloc(out, (cap *= 2) * sizeof *out);
+            if (n == cap) {
+                int64_t *grown = realloc(out, (cap *= 2) * sizeof *out);
+                if (!grown) {
+                    free(out);
+                    cdx_scan_close(s);
+                    return -1;
+                }
+                out = grown;
+            }
             out[n++] = id[r];
         }
     }

@@ -66,7 +66,7 @@ static void check_deletions(int frag, uint64_t rows, uint64_t first, uint64_t la
     snprintf(prefix, sizeof prefix, "%d-", frag);
     int found = 0;
     while ((e = readdir(d))) {
-        if (strncmp(e->d_name, prefix, strlen(prefix))) continue;
+        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0) continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dcopy, e->d_name);
         size_t len;
