@@ -120,6 +120,39 @@ static void test_ivfpq_manifest_has_index_section_and_is_read(void **state)
     cdx_table_close(t);
 }
 
+/* The older manifest naming (`_versions/{version}.manifest`, lance's V1 scheme) is read like
+ * the V2 names LanceDB 0.31 writes: a copy of t8_v21_multi renamed to V1 names gives the same
+ * versions and row counts. */
+static void test_v1_manifest_names_are_read_like_v2(void **state)
+{
+    (void)state;
+    char *db = make_temp_dir();
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s/'", fixture_path("lancedb-0.31/db/t8_v21_multi.lance"),
+             db);
+    assert_int_equal(system(cmd), 0);
+    for (uint64_t v = 1; v <= 3; v++) {
+        char from[4200], to[4200];
+        snprintf(from, sizeof from, "%s/t8_v21_multi.lance/_versions/%llu.manifest", db,
+                 (unsigned long long)(UINT64_MAX - v));
+        snprintf(to, sizeof to, "%s/t8_v21_multi.lance/_versions/%llu.manifest", db,
+                 (unsigned long long)v);
+        assert_int_equal(rename(from, to), 0);
+    }
+    static const uint64_t rows[] = {100, 150, 135};
+    for (uint64_t v = 0; v <= 3; v++) {
+        cdx_table *t;
+        cdx_error err = {0};
+        int rc = cdx_table_open(db, "t8_v21_multi", v, &t, &err);
+        if (rc) fail_msg("version %llu: %s", (unsigned long long)v, err.message);
+        assert_int_equal(cdx_table_version(t), v ? v : 3);
+        assert_int_equal(cdx_table_num_rows(t), rows[(v ? v : 3) - 1]);
+        cdx_table_close(t);
+    }
+    remove_tree(db);
+    free(db);
+}
+
 /* A Roaring bitmap in the portable no-run format holding {1, 5, 70000}. */
 static void test_roaring_portable_bitmap_marks_its_values(void **state)
 {
@@ -152,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_time_travel_gives_each_versions_row_count),
         cmocka_unit_test(test_arrow_deletion_files_list_offsets_ending_in_3),
         cmocka_unit_test(test_ivfpq_manifest_has_index_section_and_is_read),
+        cmocka_unit_test(test_v1_manifest_names_are_read_like_v2),
         cmocka_unit_test(test_roaring_portable_bitmap_marks_its_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
