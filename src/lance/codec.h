@@ -85,13 +85,6 @@ int lance_variable_block_parse(const uint8_t *buf, size_t len, size_t n, uint64_
 int lance_dict_measure(const uint32_t *indices, size_t n, const uint64_t *dict_offsets,
                        size_t dict_n, uint64_t *total, const char *ctx, cdx_error *err);
 
-/* Copies the selected strings after each other into `bytes` (capacity from lance_dict_measure)
- * and writes n+1 end offsets to out_offsets starting at out_offsets[0] = base. Indices must have
- * been checked by lance_dict_measure. */
-void lance_dict_gather(const uint32_t *indices, size_t n, const uint8_t *dict_buf,
-                       const uint64_t *dict_offsets, uint8_t *bytes, uint64_t base,
-                       uint64_t *out_offsets);
-
 /* ---- codec_deflevels.c --------------------------------------------------------------------- */
 
 /* Turns one layer of u16 definition levels (0 = valid, 1 = null) into an LSB-first validity

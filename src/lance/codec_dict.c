@@ -4,8 +4,6 @@
  */
 #include "lance/codec.h"
 
-#include <string.h>
-
 #include "core/error.h"
 
 int lance_dict_measure(const uint32_t *indices, size_t n, const uint64_t *dict_offsets,
@@ -19,18 +17,4 @@ int lance_dict_measure(const uint32_t *indices, size_t n, const uint64_t *dict_o
     }
     *total = sum;
     return CDX_OK;
-}
-
-void lance_dict_gather(const uint32_t *indices, size_t n, const uint8_t *dict_buf,
-                       const uint64_t *dict_offsets, uint8_t *bytes, uint64_t base,
-                       uint64_t *out_offsets) {
-    uint64_t at = 0;
-    out_offsets[0] = base;
-    for (size_t i = 0; i < n; i++) {
-        const uint64_t s = dict_offsets[indices[i]], e = dict_offsets[indices[i] + 1];
-        if (e > s)
-            memcpy(bytes + at, dict_buf + s, e - s);
-        at += e - s;
-        out_offsets[i + 1] = base + at;
-    }
 }
