@@ -2,11 +2,14 @@
  * png_load.h — test-only PNG reader (libpng) that builds a cdx_image in the mode Pillow 9.4
  * gives the file (1-bit grey -> 1, grey -> L, 16-bit grey -> I, LA, RGB, RGBA, palette -> P
  * with PLTE/tRNS), plus tRNS colour keys and the ICC profile. Independent of src/image's
- * decoders so encoder and thumbnail tests can use the fixtures' expected PNGs as references.
+ * decoders so encoder and thumbnail tests can use the fixtures' expected PNGs as references;
+ * also the list of those fixtures and the check that cdx_png_encode gives Pillow's bytes.
+ * Include <cmocka.h> (and its prerequisites) first.
  */
 #ifndef CDX_TEST_PNG_LOAD_H
 #define CDX_TEST_PNG_LOAD_H
 
+#include "clipdex.h"
 #include "image/image.h"
 
 #include <png.h>
@@ -123,6 +126,32 @@ static int png_load_same_pixels(const cdx_image *a, const cdx_image *b) {
         if (memcmp(a->pixels + (size_t)y * a->stride, b->pixels + (size_t)y * b->stride, row) != 0)
             return 0;
     return 1;
+}
+
+/* The fixture images (under images/) whose Pillow thumbnail is images/expected/<name>.thumb.png. */
+static const char *const png_load_fixtures[] = {
+    "bmp_rgb_333x222.bmp",          "gif_palette_300x200.gif",
+    "jpeg_exif_orient6_800x600.jpg", "jpeg_progressive_1024x768.jpg",
+    "large_4000x3000.jpg",          "png16_gray_320x240.png",
+    "png16_rgb_330x250.png",        "png_gray_600x1000.png",
+    "png_palette_400x300.png",      "png_rgb_1024x768.png",
+    "png_rgba_alpha_500x400.png",   "tall_10x3000.png",
+    "tiny_1x1.png",                 "webp_lossless_alpha_256x256.webp",
+    "webp_lossy_1500x1000.webp",    "wide_4000x10.png",
+};
+#define PNG_LOAD_FIXTURE_COUNT (sizeof png_load_fixtures / sizeof png_load_fixtures[0])
+
+/* Fails the test unless cdx_png_encode of `img` at the default level gives exactly Pillow's PNG
+ * bytes `want` (want_len bytes); `name` labels the failure. */
+static void png_load_expect_encoded(const char *name, const cdx_image *img, const uint8_t *want,
+                                    size_t want_len) {
+    uint8_t *got;
+    size_t got_len;
+    cdx_error err = {0};
+    assert_int_equal(cdx_png_encode(img, -1, &got, &got_len, &err), CDX_OK);
+    if (got_len != want_len || memcmp(got, want, want_len) != 0)
+        fail_msg("%s: PNG bytes differ from Pillow's (%zu vs %zu)", name, got_len, want_len);
+    free(got);
 }
 
 #endif

@@ -14,17 +14,6 @@
 #include "png_load.h"
 #include "support.h"
 
-static const char *const thumbs[] = {
-    "bmp_rgb_333x222.bmp",          "gif_palette_300x200.gif",
-    "jpeg_exif_orient6_800x600.jpg", "jpeg_progressive_1024x768.jpg",
-    "large_4000x3000.jpg",          "png16_gray_320x240.png",
-    "png16_rgb_330x250.png",        "png_gray_600x1000.png",
-    "png_palette_400x300.png",      "png_rgb_1024x768.png",
-    "png_rgba_alpha_500x400.png",   "tall_10x3000.png",
-    "tiny_1x1.png",                 "webp_lossless_alpha_256x256.webp",
-    "webp_lossy_1500x1000.webp",    "wide_4000x10.png",
-};
-
 static cdx_image *load_expected(const char *name, uint8_t **bytes, size_t *len) {
     char rel[256];
     snprintf(rel, sizeof rel, "images/expected/%s.thumb.png", name);
@@ -36,16 +25,11 @@ static cdx_image *load_expected(const char *name, uint8_t **bytes, size_t *len) 
 
 static void test_png_bytes_equal_pillow_for_every_fixture_thumbnail(void **state) {
     (void)state;
-    for (size_t i = 0; i < sizeof thumbs / sizeof thumbs[0]; i++) {
-        size_t want_len, got_len;
-        uint8_t *want, *got;
-        cdx_image *img = load_expected(thumbs[i], &want, &want_len);
-        cdx_error err = {0};
-        assert_int_equal(cdx_png_encode(img, -1, &got, &got_len, &err), CDX_OK);
-        if (got_len != want_len || memcmp(got, want, want_len) != 0)
-            fail_msg("%s: PNG differs from Pillow's (%zu vs %zu bytes)", thumbs[i], got_len,
-                     want_len);
-        free(got);
+    for (size_t i = 0; i < PNG_LOAD_FIXTURE_COUNT; i++) {
+        size_t want_len;
+        uint8_t *want;
+        cdx_image *img = load_expected(png_load_fixtures[i], &want, &want_len);
+        png_load_expect_encoded(png_load_fixtures[i], img, want, want_len);
         free(want);
         cdx_image_free(img);
     }
@@ -53,10 +37,10 @@ static void test_png_bytes_equal_pillow_for_every_fixture_thumbnail(void **state
 
 static void test_png_every_level_keeps_pixels_and_metadata(void **state) {
     (void)state;
-    for (size_t i = 0; i < sizeof thumbs / sizeof thumbs[0]; i++) {
+    for (size_t i = 0; i < PNG_LOAD_FIXTURE_COUNT; i++) {
         size_t want_len;
         uint8_t *want;
-        cdx_image *img = load_expected(thumbs[i], &want, &want_len);
+        cdx_image *img = load_expected(png_load_fixtures[i], &want, &want_len);
         for (int level = 0; level <= 9; level++) {
             uint8_t *got;
             size_t got_len;
@@ -64,7 +48,8 @@ static void test_png_every_level_keeps_pixels_and_metadata(void **state) {
             assert_int_equal(cdx_png_encode(img, level, &got, &got_len, &err), CDX_OK);
             cdx_image *back = png_load_mem(got, got_len);
             assert_non_null(back);
-            if (!png_load_same_pixels(img, back)) fail_msg("%s: level %d changed pixels", thumbs[i], level);
+            if (!png_load_same_pixels(img, back))
+                fail_msg("%s: level %d changed pixels", png_load_fixtures[i], level);
             assert_int_equal(back->palette_count, img->palette_count);
             assert_memory_equal(back->palette, img->palette, (size_t)img->palette_count * 3);
             assert_int_equal(back->palette_alpha_count, img->palette_alpha_count);
