@@ -5,6 +5,8 @@
 #ifndef CDX_CLI_H
 #define CDX_CLI_H
 
+#include <stdint.h>
+
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_PARTIAL 1
 #define CLI_EXIT_USAGE 2
@@ -25,5 +27,8 @@ void cli_errorf(const char *fmt, ...)
 
 /* Parses a positive int option value; on failure prints an error naming the option. */
 int cli_parse_int(const char *opt, const char *value, int min, int max, int *out);
+/* Parses a non-negative (with `positive`, a positive) integer option value; on failure prints
+ * an error naming the option. Defined in table_out.c. */
+int cli_parse_u64(const char *opt, const char *value, int positive, uint64_t *out);
 
 #endif

@@ -210,22 +210,6 @@ static void cost_free(cost_run *run) {
     free(run->failures);
 }
 
-static int cost_parse_u64(const char *opt, const char *value, uint64_t *out) {
-    if (!value) {
-        cli_errorf("%s needs a value", opt);
-        return -1;
-    }
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(value, &end, 10);
-    if (errno || end == value || *end || value[0] == '-' || v == 0) {
-        cli_errorf("%s: '%s' is not a positive integer", opt, value);
-        return -1;
-    }
-    *out = (uint64_t)v;
-    return 0;
-}
-
 int cmd_cost(int argc, char **argv) {
     cost_run run = {.size = 224};
     int json = 0, only_paths = 0;
@@ -254,7 +238,7 @@ int cmd_cost(int argc, char **argv) {
             if (cli_parse_int(a, i + 1 < argc ? argv[++i] : NULL, 1, 65535, &run.size))
                 rc = CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--max-pixels")) {
-            if (cost_parse_u64(a, i + 1 < argc ? argv[++i] : NULL, &run.image_opts.max_pixels))
+            if (cli_parse_u64(a, i + 1 < argc ? argv[++i] : NULL, 1, &run.image_opts.max_pixels))
                 rc = CLI_EXIT_USAGE;
         } else {
             cli_errorf("cost: unknown option '%s' (see 'clipdex cost --help')", a);

@@ -29,7 +29,7 @@ static void import_usage(FILE *out)
 }
 
 typedef struct import_cli_opts {
-    const char *db, *table;
+    cli_table_args args;
     cdx_import_opts opts;
     int has_dim;
 } import_cli_opts;
@@ -53,15 +53,13 @@ static int import_parse(int argc, char **argv, import_cli_opts *o)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             import_usage(stdout);
             return 1;
-        } else if (!strcmp(a, "--db") && v) {
-            o->db = argv[++i];
-        } else if (!strcmp(a, "--table") && v) {
-            o->table = argv[++i];
+        } else if (cli_table_arg(argc, argv, &i, 0, &o->args)) {
+            /* --db, --table: stored */
         } else if (!strcmp(a, "--mode")) {
             if (import_parse_mode(v, &o->opts.mode)) return -1;
             i++;
         } else if (!strcmp(a, "--dim") || !strcmp(a, "--batch-rows")) {
-            if (cli_parse_u64(a, v, &n)) return -1;
+            if (cli_parse_u64(a, v, 0, &n)) return -1;
             if (n == 0 || n > (a[2] == 'd' ? UINT32_MAX : 1u << 24)) {
                 cli_errorf("%s: '%s' is out of range", a, v);
                 return -1;
@@ -74,7 +72,7 @@ static int import_parse(int argc, char **argv, import_cli_opts *o)
             return -1;
         }
     }
-    if (!o->db || !o->table) {
+    if (!o->args.db || !o->args.table) {
         cli_errorf("import: --db DIR and --table NAME are required");
         return -1;
     }
@@ -92,11 +90,12 @@ int cmd_import(int argc, char **argv)
     if (p) return p > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     cdx_error err = {0};
     uint64_t rows = 0, version = 0;
-    if (cdx_table_import_jsonl(o.db, o.table, 0, "stdin", &o.opts, &rows, &version, &err)) {
-        cli_errorf("import into table '%s' failed, nothing committed: %s", o.table, err.message);
+    const char *table = o.args.table;
+    if (cdx_table_import_jsonl(o.args.db, table, 0, "stdin", &o.opts, &rows, &version, &err)) {
+        cli_errorf("import into table '%s' failed, nothing committed: %s", table, err.message);
         return CLI_EXIT_PARTIAL;
     }
     fprintf(stderr, "clipdex: imported %llu rows into table '%s' (version %llu)\n",
-            (unsigned long long)rows, o.table, (unsigned long long)version);
+            (unsigned long long)rows, table, (unsigned long long)version);
     return CLI_EXIT_OK;
 }

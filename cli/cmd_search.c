@@ -28,8 +28,9 @@ static void search_usage(FILE *out)
 }
 
 typedef struct search_opts {
-    const char *db, *table, *vector_file, *column;
-    int k, json;
+    cli_table_args args;
+    const char *vector_file, *column;
+    int k;
     cdx_metric metric;
 } search_opts;
 
@@ -43,12 +44,8 @@ static int search_parse(int argc, char **argv, search_opts *o)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             search_usage(stdout);
             return 1;
-        } else if (!strcmp(a, "--json")) {
-            o->json = 1;
-        } else if (!strcmp(a, "--db") && v) {
-            o->db = argv[++i];
-        } else if (!strcmp(a, "--table") && v) {
-            o->table = argv[++i];
+        } else if (cli_table_arg(argc, argv, &i, 1, &o->args)) {
+            /* --db, --table, --json: stored */
         } else if (!strcmp(a, "--vector-file") && v) {
             o->vector_file = argv[++i];
         } else if (!strcmp(a, "--column") && v) {
@@ -67,7 +64,7 @@ static int search_parse(int argc, char **argv, search_opts *o)
             return -1;
         }
     }
-    if (!o->db || !o->table || !o->vector_file) {
+    if (!o->args.db || !o->args.table || !o->vector_file) {
         cli_errorf("search: --db DIR, --table NAME and --vector-file Q.f32 are required");
         return -1;
     }
@@ -115,13 +112,14 @@ static int search_column_dim(const cdx_table *t, const search_opts *o, uint32_t 
             found = (long)c;
             if (o->column) break;
         } else if (!o->column) {
-            cli_errorf("table '%s' has several vector columns: pick one with --column", o->table);
+            cli_errorf("table '%s' has several vector columns: pick one with --column",
+                       o->args.table);
             return -1;
         }
     }
     if (found < 0) {
-        cli_errorf("table '%s' has no vector column%s%s", o->table, o->column ? " named " : "",
-                   o->column ? o->column : "");
+        cli_errorf("table '%s' has no vector column%s%s", o->args.table,
+                   o->column ? " named " : "", o->column ? o->column : "");
         return -1;
     }
     *dim = cdx_table_column_dim(t, (size_t)found);
@@ -183,7 +181,7 @@ int cmd_search(int argc, char **argv)
     int rc = search_parse(argc, argv, &o);
     if (rc) return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     cdx_table *t = NULL;
-    if (cli_open_table(o.db, o.table, 0, &t)) return CLI_EXIT_PARTIAL;
+    if (cli_open_table(o.args.db, o.args.table, 0, &t)) return CLI_EXIT_PARTIAL;
     uint32_t dim = 0;
     float *q = NULL;
     cdx_search_hit *hits = NULL;
@@ -194,7 +192,7 @@ int cmd_search(int argc, char **argv)
         if (cdx_table_search(t, o.column, q, dim, o.metric, (size_t)o.k, 0, &hits, &count,
                              &err) != CDX_OK)
             cli_errorf("%s", err.message);
-        else if (!search_print(t, hits, count, o.json))
+        else if (!search_print(t, hits, count, o.args.json))
             status = CLI_EXIT_OK;
     }
     cdx_search_hits_free(hits);

@@ -21,9 +21,9 @@ static void show_usage(FILE *out)
 }
 
 typedef struct show_opts {
-    const char *db, *table;
+    cli_table_args args;
     uint64_t version, limit;
-    int has_limit, json;
+    int has_limit;
 } show_opts;
 
 /* 0 parsed, 1 --help printed, -1 usage error (printed). */
@@ -34,21 +34,17 @@ static int show_parse(int argc, char **argv, show_opts *o)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             show_usage(stdout);
             return 1;
-        } else if (!strcmp(a, "--json")) {
-            o->json = 1;
-        } else if (!strcmp(a, "--db") && v) {
-            o->db = argv[++i];
-        } else if (!strcmp(a, "--table") && v) {
-            o->table = argv[++i];
+        } else if (cli_table_arg(argc, argv, &i, 1, &o->args)) {
+            /* --db, --table, --json: stored */
         } else if (!strcmp(a, "--version")) {
-            if (cli_parse_u64(a, v, &o->version)) return -1;
+            if (cli_parse_u64(a, v, 0, &o->version)) return -1;
             if (o->version == 0) {
                 cli_errorf("--version: versions start at 1");
                 return -1;
             }
             i++;
         } else if (!strcmp(a, "--limit")) {
-            if (cli_parse_u64(a, v, &o->limit)) return -1;
+            if (cli_parse_u64(a, v, 0, &o->limit)) return -1;
             o->has_limit = 1;
             i++;
         } else {
@@ -56,7 +52,7 @@ static int show_parse(int argc, char **argv, show_opts *o)
             return -1;
         }
     }
-    if (!o->db || !o->table) {
+    if (!o->args.db || !o->args.table) {
         cli_errorf("show: --db DIR and --table NAME are required");
         return -1;
     }
@@ -69,7 +65,7 @@ int cmd_show(int argc, char **argv)
     int rc = show_parse(argc, argv, &o);
     if (rc) return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     cdx_table *t = NULL;
-    if (cli_open_table(o.db, o.table, o.version, &t)) return CLI_EXIT_PARTIAL;
+    if (cli_open_table(o.args.db, o.args.table, o.version, &t)) return CLI_EXIT_PARTIAL;
     cdx_scan *s = NULL;
     cdx_error err = {0};
     int status = CLI_EXIT_OK;
@@ -78,7 +74,7 @@ int cmd_show(int argc, char **argv)
         cdx_table_close(t);
         return CLI_EXIT_PARTIAL;
     }
-    if (!o.json) {
+    if (!o.args.json) {
         cli_text_header(stdout, t, 0);
         putchar('\n');
     }
@@ -93,7 +89,7 @@ int cmd_show(int argc, char **argv)
         if (!b) break;
         for (uint64_t r = 0; r < cdx_batch_num_rows(b) && !(o.has_limit && printed >= o.limit);
              r++, printed++) {
-            if (o.json) cli_json_row(stdout, t, b, r, 0);
+            if (o.args.json) cli_json_row(stdout, t, b, r, 0);
             else cli_text_row(stdout, t, b, r, 0);
             putchar('\n');
         }

@@ -65,7 +65,7 @@ void cli_text_row(FILE *out, const cdx_table *t, const cdx_batch *b, uint64_t ro
     }
 }
 
-int cli_parse_u64(const char *opt, const char *value, uint64_t *out)
+int cli_parse_u64(const char *opt, const char *value, int positive, uint64_t *out)
 {
     if (!value) {
         cli_errorf("%s needs a value", opt);
@@ -74,12 +74,24 @@ int cli_parse_u64(const char *opt, const char *value, uint64_t *out)
     char *end = NULL;
     errno = 0;
     unsigned long long v = strtoull(value, &end, 10);
-    if (errno || end == value || *end || *value == '-' || *value == '+') {
-        cli_errorf("%s: '%s' is not a non-negative integer", opt, value);
+    if (errno || end == value || *end || *value == '-' || *value == '+' || (positive && !v)) {
+        cli_errorf("%s: '%s' is not a %s integer", opt, value,
+                   positive ? "positive" : "non-negative");
         return -1;
     }
     *out = (uint64_t)v;
     return 0;
+}
+
+int cli_table_arg(int argc, char **argv, int *i, int json_ok, cli_table_args *out)
+{
+    const char *a = argv[*i];
+    const int has_value = *i + 1 < argc;
+    if (json_ok && !strcmp(a, "--json")) out->json = 1;
+    else if (!strcmp(a, "--db") && has_value) out->db = argv[++*i];
+    else if (!strcmp(a, "--table") && has_value) out->table = argv[++*i];
+    else return 0;
+    return 1;
 }
 
 int cli_open_table(const char *db, const char *name, uint64_t version, cdx_table **out)

@@ -18,8 +18,15 @@ void cli_text_header(FILE *out, const cdx_table *t, int skip_vectors);
 void cli_text_row(FILE *out, const cdx_table *t, const cdx_batch *b, uint64_t row,
                   int skip_vectors);
 
-/* Parses a non-negative integer option value; prints an error naming the option on failure. */
-int cli_parse_u64(const char *opt, const char *value, uint64_t *out);
+/* The arguments `show`, `search` and `import` share. */
+typedef struct cli_table_args {
+    const char *db, *table;
+    int json;
+} cli_table_args;
+
+/* Takes argv[*i] if it is --db DIR, --table NAME or (when json_ok) --json: stores it, steps *i
+ * past its value and returns 1. Returns 0 for anything else, --db/--table without a value too. */
+int cli_table_arg(int argc, char **argv, int *i, int json_ok, cli_table_args *out);
 
 /* Opens table `name` of `db` at `version` (0 = latest); prints the error on failure. */
 int cli_open_table(const char *db, const char *name, uint64_t version, cdx_table **out);
