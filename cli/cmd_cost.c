@@ -137,17 +137,15 @@ static void cost_print_json(const cost_run *run, FILE *out) {
         cli_json_key(out, "path");
         cli_json_string(out, f->path, strlen(f->path));
         fputc(',', out);
-        cli_json_int_member(out, "width", f->width);
-        fputc(',', out);
-        cli_json_int_member(out, "height", f->height);
-        fputc(',', out);
-        cli_json_int_member(out, "tokens", f->tokens);
-        fputc(',', out);
-        cli_json_int_member(out, "thumb_width", f->thumb_width);
-        fputc(',', out);
-        cli_json_int_member(out, "thumb_height", f->thumb_height);
-        fputc(',', out);
-        cli_json_int_member(out, "thumb_tokens", f->thumb_tokens);
+        const cli_json_int sizes[] = {
+            {"width", f->width},
+            {"height", f->height},
+            {"tokens", f->tokens},
+            {"thumb_width", f->thumb_width},
+            {"thumb_height", f->thumb_height},
+            {"thumb_tokens", f->thumb_tokens},
+        };
+        cli_json_int_members(out, sizes, sizeof sizes / sizeof sizes[0]);
         fputc('}', out);
     }
     fputs(run->file_count ? "\n],\"errors\":[" : "],\"errors\":[", out);
@@ -163,9 +161,8 @@ static void cost_print_json(const cost_run *run, FILE *out) {
     int64_t tokens, thumb_tokens;
     cost_totals(run, &tokens, &thumb_tokens);
     fputs(run->failure_count ? "\n]," : "],", out);
-    cli_json_int_member(out, "total_tokens", tokens);
-    fputc(',', out);
-    cli_json_int_member(out, "total_thumb_tokens", thumb_tokens);
+    const cli_json_int totals[] = {{"total_tokens", tokens}, {"total_thumb_tokens", thumb_tokens}};
+    cli_json_int_members(out, totals, 2);
     fputs("}\n", out);
 }
 

@@ -67,6 +67,14 @@ void cli_json_int_member(FILE *out, const char *key, int64_t value)
     fprintf(out, "%" PRId64, value);
 }
 
+void cli_json_int_members(FILE *out, const cli_json_int *members, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i) fputc(',', out);
+        cli_json_int_member(out, members[i].key, members[i].value);
+    }
+}
+
 void cli_json_f32(FILE *out, float v)
 {
     if (!isfinite(v)) {

@@ -20,6 +20,12 @@ void cli_json_string(FILE *out, const char *s, size_t len);
 /* Writes `"key":` (the key escaped as above), and `"key":<value>`. */
 void cli_json_key(FILE *out, const char *key);
 void cli_json_int_member(FILE *out, const char *key, int64_t value);
+/* Writes n integer members comma-separated: `"k1":v1,"k2":v2`. */
+typedef struct cli_json_int {
+    const char *key;
+    int64_t value;
+} cli_json_int;
+void cli_json_int_members(FILE *out, const cli_json_int *members, size_t n);
 /* The shortest decimal that reads back as exactly this float32 / float64 (null for NaN, inf). */
 void cli_json_f32(FILE *out, float v);
 void cli_json_f64(FILE *out, double v);
