@@ -144,8 +144,7 @@ static int search_print(const cdx_table *t, const cdx_search_hit *hits, size_t n
             if (hits[h].position < base || hits[h].position >= base + rows) continue;
             FILE *m = open_memstream(&lines[h], &lens[h]);
             if (!m) { rc = -1; break; }
-            if (json) cli_json_row(m, t, b, hits[h].position - base, 1);
-            else cli_text_row(m, t, b, hits[h].position - base, 1);
+            cli_print_row(m, t, b, hits[h].position - base, 1, json);
             fclose(m);
         }
         base += rows;

@@ -89,8 +89,7 @@ int cmd_show(int argc, char **argv)
         if (!b) break;
         for (uint64_t r = 0; r < cdx_batch_num_rows(b) && !(o.has_limit && printed >= o.limit);
              r++, printed++) {
-            if (o.args.json) cli_json_row(stdout, t, b, r, 0);
-            else cli_text_row(stdout, t, b, r, 0);
+            cli_print_row(stdout, t, b, r, 0, o.args.json);
             putchar('\n');
         }
     }

@@ -1,6 +1,6 @@
 /*
- * json_lines.c — the JSON pieces clipdex prints: escaped strings, floats in the shortest form
- * that round-trips (so float32 vectors read back bit-exact), and whole table rows as objects.
+ * json_lines.c — the JSON pieces clipdex prints: escaped strings, integers, and floats in the
+ * shortest form that round-trips (so float32 vectors read back bit-exact).
  * JSON has no NaN or infinity; those print as null. Escaping rules: see json_lines.h.
  */
 #include <math.h>
@@ -102,50 +102,4 @@ void cli_json_f64(FILE *out, double v)
         if (strtod(buf, NULL) == v) break;
     }
     fputs(buf, out);
-}
-
-static void json_value(FILE *out, const cdx_table *t, const cdx_batch *b, size_t c, uint64_t row)
-{
-    if (cdx_batch_is_null(b, c, row)) {
-        fputs("null", out);
-        return;
-    }
-    size_t len = 0;
-    const char *s;
-    switch (cdx_table_column_type(t, c)) {
-    case CDX_COLUMN_INT32: fprintf(out, "%d", cdx_batch_int32(b, c)[row]); break;
-    case CDX_COLUMN_INT64: fprintf(out, "%" PRId64, cdx_batch_int64(b, c)[row]); break;
-    case CDX_COLUMN_FLOAT32: cli_json_f32(out, cdx_batch_float32(b, c)[row]); break;
-    case CDX_COLUMN_FLOAT64: cli_json_f64(out, cdx_batch_float64(b, c)[row]); break;
-    case CDX_COLUMN_UTF8:
-        s = cdx_batch_utf8(b, c, row, &len);
-        cli_json_string(out, s ? s : "", s ? len : 0);
-        break;
-    case CDX_COLUMN_VECTOR_F32: {
-        uint32_t dim = cdx_table_column_dim(t, c);
-        const float *v = cdx_batch_float32(b, c) + row * dim;
-        fputc('[', out);
-        for (uint32_t j = 0; j < dim; j++) {
-            if (j) fputc(',', out);
-            cli_json_f32(out, v[j]);
-        }
-        fputc(']', out);
-        break;
-    }
-    }
-}
-
-void cli_json_row(FILE *out, const cdx_table *t, const cdx_batch *b, uint64_t row,
-                  int skip_vectors)
-{
-    int first = 1;
-    fputc('{', out);
-    for (size_t c = 0; c < cdx_table_num_columns(t); c++) {
-        if (skip_vectors && cdx_table_column_type(t, c) == CDX_COLUMN_VECTOR_F32) continue;
-        if (!first) fputc(',', out);
-        first = 0;
-        cli_json_key(out, cdx_table_column_name(t, c));
-        json_value(out, t, b, c, row);
-    }
-    fputc('}', out);
 }

@@ -1,6 +1,6 @@
 /*
  * json_lines.h — the CLI's one JSON writer (json_lines.c), used by every --json output: strings
- * with full escaping, integers, floats that read back exactly, and whole table rows.
+ * with full escaping, integers, floats that read back exactly (table rows: table_out.h).
  */
 #ifndef CDX_CLI_JSON_LINES_H
 #define CDX_CLI_JSON_LINES_H
@@ -8,8 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-#include "clipdex.h"
 
 /* Writes `len` bytes as a JSON string literal (with quotes): '"' and '\\' escaped, control
  * characters as \n \r \t \b \f or \u00XX. Paths on POSIX are bytes, not text: each byte that is
@@ -29,10 +27,5 @@ void cli_json_int_members(FILE *out, const cli_json_int *members, size_t n);
 /* The shortest decimal that reads back as exactly this float32 / float64 (null for NaN, inf). */
 void cli_json_f32(FILE *out, float v);
 void cli_json_f64(FILE *out, double v);
-
-/* Prints row `row` of batch `b` as one JSON object keyed by column name (no newline). Vector
- * columns are left out when skip_vectors is nonzero. */
-void cli_json_row(FILE *out, const cdx_table *t, const cdx_batch *b, uint64_t row,
-                  int skip_vectors);
 
 #endif

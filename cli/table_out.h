@@ -1,6 +1,7 @@
 /*
- * table_out.h — printing table rows for the `tables`, `show` and `search` subcommands: JSON Lines
- * (json_lines.h) and a tab-separated human form (table_out.c), plus the shared option parsing those subcommands need.
+ * table_out.h — printing table rows for the `show` and `search` subcommands, as JSON Lines or in
+ * a tab-separated human form (table_out.c), plus the option parsing and table opening that
+ * `tables`, `show`, `search` and `import` share.
  */
 #ifndef CDX_CLI_TABLE_OUT_H
 #define CDX_CLI_TABLE_OUT_H
@@ -12,11 +13,13 @@
 #include "clipdex.h"
 #include "json_lines.h"
 
-/* Prints the column names / the values of one row, tab-separated (no newline); vectors are
- * abbreviated to their first values and their dimension, or left out with skip_vectors. */
+/* Prints the column names, tab-separated (no newline); vectors left out with skip_vectors. */
 void cli_text_header(FILE *out, const cdx_table *t, int skip_vectors);
-void cli_text_row(FILE *out, const cdx_table *t, const cdx_batch *b, uint64_t row,
-                  int skip_vectors);
+/* Prints row `row` of batch `b` (no newline): with json, one JSON object keyed by column name,
+ * vectors in full; otherwise the values tab-separated, vectors abbreviated to their first values
+ * and their dimension. Vector columns are left out with skip_vectors. */
+void cli_print_row(FILE *out, const cdx_table *t, const cdx_batch *b, uint64_t row,
+                   int skip_vectors, int json);
 
 /* The arguments `show`, `search` and `import` share. */
 typedef struct cli_table_args {
