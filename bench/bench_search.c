@@ -84,7 +84,11 @@ int main(int argc, char **argv) {
     size_t dim = argc > 2 ? strtoul(argv[2], NULL, 10) : 768;
     int nq = argc > 3 ? atoi(argv[3]) : 20;
     float *m = malloc(n * dim * sizeof *m), *queries = malloc((size_t)nq * dim * sizeof *queries);
-    if (!m || !queries) return 1;
+    if (!m || !queries) {
+        free(m);
+        free(queries);
+        return 1;
+    }
     for (size_t i = 0; i < n; i++) bench_vector(m + i * dim, 0, i, dim);
     for (int q = 0; q < nq; q++) bench_vector(queries + q * dim, 0x80000000u, (size_t)q, dim);
     size_t bytes = n * dim * sizeof(float);
@@ -95,7 +99,11 @@ int main(int argc, char **argv) {
     int cores = store_cpu_count();
     store_pool *pool = NULL;
     cdx_error err = {0};
-    if (cores > 1 && store_pool_new(cores, &pool, &err) != CDX_OK) return 1;
+    if (cores > 1 && store_pool_new(cores, &pool, &err) != CDX_OK) {
+        free(m);
+        free(queries);
+        return 1;
+    }
     const cdx_metric metrics[2] = {CDX_METRIC_COSINE, CDX_METRIC_L2};
     double scalar1[2] = {0};
     printf("%-8s %-7s %-7s %10s %12s %12s\n", "kernel", "threads", "metric", "median ms",

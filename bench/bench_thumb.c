@@ -234,14 +234,12 @@ int main(int argc, char **argv) {
         bench_input in;
         if (bench_read(argv[i], &in)) return 1;
         double rate = 0, cpu_rate = 0;
-        if (bench_pipeline_once(&in))
-            rc = 1; /* warm-up: page in code and data */
-        else if (steps)
-            rc = bench_steps(&in) ? 1 : 0;
-        else if (bench_throughput(&in, threads, seconds, &rate, &cpu_rate))
-            rc = 1;
-        else
-            printf("RESULT\t%s\t%d\t%.2f\t%.2f\n", in.name, threads, rate, cpu_rate);
+        rc = bench_pipeline_once(&in) != 0; /* warm-up: page in code and data */
+        if (!rc && steps) rc = bench_steps(&in) != 0;
+        if (!rc && !steps) {
+            rc = bench_throughput(&in, threads, seconds, &rate, &cpu_rate) != 0;
+            if (!rc) printf("RESULT\t%s\t%d\t%.2f\t%.2f\n", in.name, threads, rate, cpu_rate);
+        }
         fflush(stdout);
         free(in.data);
     }

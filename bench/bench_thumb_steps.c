@@ -33,6 +33,15 @@ static void report(const char *step, double *t, int n, const char *extra) {
     printf("%-22s min %7.2f ms  median %7.2f ms  %s\n", step, t[0], t[n / 2], extra);
 }
 
+/* Prints the error and frees what main holds so far; returns main's failure status. */
+static int steps_fail(const cdx_error *err, double *t, uint8_t *data, cdx_image *img) {
+    fprintf(stderr, "%s\n", err->message);
+    cdx_image_free(img);
+    free(data);
+    free(t);
+    return 1;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: bench_thumb_steps FILE [RUNS]\n");
@@ -41,20 +50,22 @@ int main(int argc, char **argv) {
     const int runs = argc > 2 ? atoi(argv[2]) : 20;
     const char *cpu = getenv("CDX_BENCH_CPU");
     if (cpu && strcmp(cpu, "1") == 0) bench_clock = CLOCK_THREAD_CPUTIME_ID;
-    double *t = calloc((size_t)runs, sizeof *t);
-    uint8_t *data;
-    size_t len;
-    cdx_error err = {0};
-    img_header hdr;
     if (runs < 1) {
         fprintf(stderr, "bench_thumb_steps: RUNS must be at least 1\n");
         return 2;
     }
-    if (!t || img_read_file(argv[1], &data, &len, &err) ||
-        img_read_header(data, len, argv[1], &hdr, &err)) {
-        fprintf(stderr, "%s\n", err.message);
+    double *t = calloc((size_t)runs, sizeof *t);
+    uint8_t *data = NULL;
+    size_t len;
+    cdx_error err = {0};
+    img_header hdr;
+    if (!t) {
+        fprintf(stderr, "bench_thumb_steps: out of memory\n");
         return 1;
     }
+    if (img_read_file(argv[1], &data, &len, &err) ||
+        img_read_header(data, len, argv[1], &hdr, &err))
+        return steps_fail(&err, t, data, NULL);
     int tw, th, scale = 1;
     cdx_thumbnail_size(hdr.width, hdr.height, 224, &tw, &th);
     if (hdr.format == CDX_FORMAT_JPEG) {
@@ -64,24 +75,21 @@ int main(int argc, char **argv) {
     }
     cdx_image *img = NULL, *thumb = NULL;
     char extra[128];
-    for (int i = 0; i < runs; i++) {
+    int run = 0;
+    do { /* runs >= 1, so img holds the last decode afterwards */
         double t0 = now_ms();
-        if (img_decode(data, len, argv[1], scale, CDX_DEFAULT_MAX_PIXELS, &img, &err)) {
-            fprintf(stderr, "%s\n", err.message);
-            return 1;
-        }
-        t[i] = now_ms() - t0;
-        if (i + 1 < runs) cdx_image_free(img);
-    }
+        if (img_decode(data, len, argv[1], scale, CDX_DEFAULT_MAX_PIXELS, &img, &err))
+            return steps_fail(&err, t, data, NULL);
+        t[run] = now_ms() - t0;
+        if (run + 1 < runs) cdx_image_free(img);
+    } while (++run < runs);
     snprintf(extra, sizeof extra, "%dx%d at 1/%d", img->width, img->height, scale);
     report("decode", t, runs, extra);
     const double box[4] = {0, 0, (double)hdr.width / scale, (double)hdr.height / scale};
     for (int i = 0; i < runs; i++) {
         double t0 = now_ms();
-        if (img_resize(img, tw, th, IMG_LANCZOS, box, 2.0, &thumb, &err)) {
-            fprintf(stderr, "%s\n", err.message);
-            return 1;
-        }
+        if (img_resize(img, tw, th, IMG_LANCZOS, box, 2.0, &thumb, &err))
+            return steps_fail(&err, t, data, img);
         t[i] = now_ms() - t0;
         if (i + 1 < runs) cdx_image_free(thumb);
     }

@@ -95,7 +95,9 @@ static int coeffs_compute(int in_size, float in0, float in1, int out_size, filte
     size_t n = (size_t)out_size * (size_t)c->ksize;
     c->kd = calloc(n, sizeof(double));
     c->ki = calloc(n, sizeof(int32_t));
-    c->bounds = malloc((size_t)out_size * 2 * sizeof(int));
+    /* Zeroed like kd/ki: the passes index bounds by the output image's size, which the static
+     * analyzer cannot tie back to out_size. */
+    c->bounds = calloc((size_t)out_size * 2, sizeof(int));
     if (!c->kd || !c->ki || !c->bounds) {
         coeffs_free(c);
         return -1;

@@ -52,7 +52,8 @@ int import_input_line(import_input *in, const char **line, size_t *len, int *got
     *got = 0;
     size_t scanned = in->start;
     for (;;) {
-        char *nl = in->buf ? memchr(in->buf + scanned, '\n', in->len - scanned) : NULL;
+        /* Only scan when there are unscanned bytes (buf is NULL before the first read). */
+        char *nl = in->len > scanned ? memchr(in->buf + scanned, '\n', in->len - scanned) : NULL;
         if (nl || (in->eof && in->len > in->start)) {
             size_t end = nl ? (size_t)(nl - in->buf) : in->len;
             *line = in->buf + in->start;

@@ -353,7 +353,7 @@ static int jsonl_member_push(jsonl_parser *ps, jsonl_pending **pend, size_t *pen
         r->members = m;
         r->cap = cap;
     }
-    if (r->n == *pend_cap) {
+    if (r->n >= *pend_cap) { /* pend grows with the members; starts empty for each row */
         size_t cap = *pend_cap ? *pend_cap * 2 : 16;
         jsonl_pending *p = realloc(*pend, cap * sizeof *p);
         if (!p) return jsonl_nomem(ps);

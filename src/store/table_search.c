@@ -166,7 +166,8 @@ static int search_run_all(const cdx_table *t, size_t col, const float *query, si
     if (!rc && !(r.heaps = calloc((size_t)threads, sizeof *r.heaps)))
         rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
     for (int i = 0; !rc && i < threads; i++) rc = store_topk_init(&r.heaps[i], k, err);
-    if (!rc) {
+    *nbest = 0;
+    if (!rc && r.nsegs > 0) { /* no segments (no fragments, or only empty pages): no hits */
         store_query_init(&r.query, r.kernels, query, dim, metric);
         if (pool) store_pool_run(pool, search_thread, &r);
         else search_thread(&r, 0);

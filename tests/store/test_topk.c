@@ -28,8 +28,12 @@ static void make_hits(store_hit *h, size_t n, unsigned seed, int coarse) {
 }
 
 static void check_against_sort(size_t n, size_t k, int coarse) {
-    store_hit *all = malloc(n * sizeof *all), *sorted = malloc(n * sizeof *sorted);
+    /* + 1: n may be 0, and malloc(0) may return NULL */
+    store_hit *all = malloc((n + 1) * sizeof *all), *sorted = malloc((n + 1) * sizeof *sorted);
     store_hit *got = malloc((k + 1) * sizeof *got);
+    assert_non_null(all);
+    assert_non_null(sorted);
+    assert_non_null(got);
     make_hits(all, n, (unsigned)(n * 31 + k), coarse);
     for (size_t i = 0; i < n; i++) sorted[i] = all[i];
     qsort(sorted, n, sizeof *sorted, hit_cmp);
