@@ -36,7 +36,10 @@ cppcheck -j"$jobs" --enable=warning,performance,portability --error-exitcode=1 -
   --file-list="$files" || status=1
 
 echo "-- clang-tidy ($tidy)" >&2
-xargs -P"$jobs" -n4 "$tidy" -p "$dir" --quiet <"$files" 2> >(grep -v '^[0-9]* warnings\? generated\.$' >&2) || status=1
+# One file per process: clang-tidy 14's analyzer keeps state across the files of one run (its
+# valist checker then misses va_start in every file but the first and reports vsnprintf on an
+# "uninitialized va_list"), so a finding would depend on which batch a file lands in.
+xargs -P"$jobs" -n1 "$tidy" -p "$dir" --quiet <"$files" 2> >(grep -v '^[0-9]* warnings\? generated\.$' >&2) || status=1
 
 [ "$status" -eq 0 ] && echo "lint: clean" >&2 || echo "lint: findings above" >&2
 exit "$status"
