@@ -230,6 +230,8 @@ static int mb_chunk_split(mb_state *s, const uint8_t *c, size_t len, size_t ci,
         return cdx_fail(err, CDX_ETRUNCATED, "%s: chunk %zu header needs %zu of %zu bytes",
                         s->name, ci, pos, len);
     memcpy(num_levels, c, 2);
+    for (size_t k = 0; k < MB_MAX_BUFFERS; k++) /* slices the kind does not use: empty, not NULL */
+        bufs[k] = (mb_slice){c, 0};
     for (size_t k = 0; k < nsizes; k++)
         memcpy(&sizes[k], c + 2 + 2 * k, 2);
     pos = (pos + MB_ALIGN - 1) / MB_ALIGN * MB_ALIGN;
@@ -328,7 +330,11 @@ static int mb_chunk_values(mb_state *s, size_t ci, const mb_slice *b, size_t n, 
     snprintf(where, sizeof where, "%s: chunk %zu", s->name, ci);
     lance_column *out = s->out;
     const size_t es = s->bits / 8;
-    uint8_t *dst = out->values ? (uint8_t *)out->values + row0 * es * out->dim : NULL;
+    const int fixed = s->kind == MB_FLAT || s->kind == MB_INLINE || s->kind == MB_RLE ||
+                      s->kind == MB_FSL;
+    if (fixed && !out->values) /* cannot happen: fixed-width columns are allocated with values */
+        return cdx_fail(err, CDX_EINVAL, "%s: column has no value buffer", where);
+    uint8_t *dst = fixed ? (uint8_t *)out->values + row0 * es * out->dim : NULL;
     int rc;
     switch (s->kind) {
     case MB_FLAT:

@@ -50,7 +50,7 @@ int lance_table_reload(cdx_table *t, uint64_t version, cdx_error *err)
     char *copy = strdup(t->dir);
     if (!copy) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
     char *slash = strrchr(copy, '/');
-    if (!slash || n < 6 || strcmp(copy + n - 6, ".lance")) {
+    if (!slash || n < 6 || strcmp(copy + n - 6, ".lance") != 0) {
         free(copy);
         return cdx_fail(err, CDX_EINVAL, "%s: not a table directory", t->dir);
     }
@@ -166,7 +166,7 @@ static int schema_equal(const cdx_table *t, const lance_field_desc *f, size_t n)
     if (t->ncols != n || t->manifest->n_fields != n) return 0;
     for (size_t i = 0; i < n; i++) {
         const lance_table_column *c = &t->cols[i];
-        if (strcmp(c->name, f[i].name) || c->type != f[i].type || !c->nullable != !f[i].nullable ||
+        if (strcmp(c->name, f[i].name) != 0 || c->type != f[i].type || !c->nullable != !f[i].nullable ||
             (c->type == LANCE_TYPE_FSL_F32 && c->dim != f[i].dim))
             return 0;
     }
@@ -212,7 +212,7 @@ int cdx_table_create(const char *db_dir, const char *name, const cdx_field *fiel
         return cdx_fail(err, CDX_EINVAL, "invalid table name '%s'", name ? name : "(null)");
     int minor = 1;
     if (storage && !strcmp(storage, "2.0")) minor = 0;
-    else if (storage && strcmp(storage, "2.1"))
+    else if (storage && strcmp(storage, "2.1") != 0)
         return cdx_fail(err, CDX_EINVAL, "%s: storage version '%s' (want 2.0 or 2.1)", name,
                         storage);
     lance_field_desc *f = NULL;
@@ -386,7 +386,7 @@ int cdx_appender_add(cdx_appender *a, const cdx_rows *rows, cdx_error *err)
     if (rows->ncols != a->nfields)
         return cdx_fail(err, CDX_EINVAL, "%s: rows built for another table", a->table->dir);
     for (size_t i = 0; i < a->nfields; i++)
-        if (strcmp(rows->fields[i].name, a->fields[i].name) ||
+        if (strcmp(rows->fields[i].name, a->fields[i].name) != 0 ||
             rows->fields[i].type != a->fields[i].type || rows->fields[i].dim != a->fields[i].dim)
             return cdx_fail(err, CDX_EINVAL, "%s: rows built for another table", a->table->dir);
     uint64_t total = rows->have_rows ? rows->rows : 0;
@@ -425,9 +425,9 @@ static int head_schema_matches(const Lance__Table__Manifest *m, const lance_fiel
     for (size_t i = 0; i < n; i++) {
         const Lance__File__Field *x = m->fields[i];
         char logical[64];
-        if (x->id != f[i].id || x->parent_id != -1 || strcmp(x->name, f[i].name) ||
+        if (x->id != f[i].id || x->parent_id != -1 || strcmp(x->name, f[i].name) != 0 ||
             lance_logical_type(&f[i], logical, sizeof logical) ||
-            (strcmp(x->logical_type, logical) &&
+            (strcmp(x->logical_type, logical) != 0 &&
              !(f[i].type == LANCE_TYPE_UTF8 && !strcmp(x->logical_type, "large_string"))))
             return 0;
     }

@@ -488,7 +488,8 @@ static int wr_write_tail(lance_writer *w, cdx_error *err)
     for (int i = 0; i < 8; i++) foot[24 + i] = (uint8_t)(d[i / 4] >> (8 * (i % 4)));
     foot[32] = (uint8_t)major, foot[33] = (uint8_t)(major >> 8);
     foot[34] = (uint8_t)minor, foot[35] = (uint8_t)(minor >> 8);
-    memcpy(foot + 36, "LANC", 4);
+    static const uint8_t magic[4] = {'L', 'A', 'N', 'C'}; /* bytes, not a C string */
+    memcpy(foot + 36, magic, sizeof magic);
     if (!rc) rc = wr_write(w, foot, sizeof foot, err);
     if (!rc) rc = wr_flush(w, err);
     return rc;

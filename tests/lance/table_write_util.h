@@ -24,12 +24,15 @@ static float tw_vec(int64_t id, uint32_t j) { return (float)id + (float)j / 1000
 static int tw_fill(cdx_rows *r, int64_t start, size_t n, uint32_t dim, cdx_error *err)
 {
     int64_t *ids = malloc((n + 1) * sizeof *ids);
-    char **names = malloc((n + 1) * sizeof *names);
+    char **names = calloc(n + 1, sizeof *names); /* NULL entries: the cleanup frees them all */
     float *vec = malloc((n * dim + 1) * sizeof *vec);
     int rc = ids && names && vec ? 0 : CDX_ENOMEM;
     for (size_t i = 0; !rc && i < n; i++) {
         ids[i] = start + (int64_t)i;
-        names[i] = malloc(32);
+        if (!(names[i] = malloc(32))) {
+            rc = CDX_ENOMEM;
+            break;
+        }
         snprintf(names[i], 32, "img_%lld.png", (long long)ids[i]);
         for (uint32_t j = 0; j < dim; j++) vec[i * dim + j] = tw_vec(ids[i], j);
     }
@@ -50,9 +53,10 @@ static int tw_cmp_i64(const void *a, const void *b)
 }
 
 /* Scans the table, checks each row's name and vector against its id (returns -1 on a mismatch)
- * and stores the sorted ids in *ids (malloc'd); returns the row count. */
+ * and stores the sorted ids in *ids (malloc'd; NULL on an early failure); returns the row count. */
 static long tw_scan_ids(cdx_table *t, int64_t **ids)
 {
+    *ids = NULL; /* callers free it whatever the outcome */
     long fid = cdx_table_column_index(t, "file_id"), fname = cdx_table_column_index(t, "file_name"),
          fvec = cdx_table_column_index(t, "vector");
     if (fid < 0 || fname < 0 || fvec < 0) return -1;
@@ -76,7 +80,7 @@ static long tw_scan_ids(cdx_table *t, int64_t **ids)
             size_t len;
             snprintf(want, sizeof want, "img_%lld.png", (long long)id[r]);
             const char *nm = cdx_batch_utf8(b, (size_t)fname, r, &len);
-            if (len != strlen(want) || memcmp(nm, want, len)) bad = 1;
+            if (len != strlen(want) || memcmp(nm, want, len) != 0) bad = 1;
             for (uint32_t j = 0; j < dim; j++)
                 if (v[r * dim + j] != tw_vec(id[r], j)) bad = 1;
             if (n == cap) {

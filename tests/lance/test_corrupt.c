@@ -20,6 +20,7 @@
 static uint8_t *read_first(const char *dir_rel, const char *suffix, size_t *len, char *name)
 {
     char dir[4096];
+    *len = 0; /* set even when no file matches (assert_non_null below then fails the test) */
     snprintf(dir, sizeof dir, "%s", fixture_path(dir_rel));
     DIR *d = opendir(dir);
     assert_non_null(d);
@@ -49,6 +50,7 @@ static void test_every_manifest_truncation_is_an_error(void **state)
     lance__table__manifest__free_unpacked(m, NULL);
     for (size_t n = 0; n < len; n++) {
         uint8_t *copy = malloc(n ? n : 1);
+        assert_non_null(copy);
         memcpy(copy, data, n);
         assert_int_not_equal(lance_manifest_parse("cut", copy, n, &m, &err), CDX_OK);
         assert_null(m);
@@ -104,12 +106,14 @@ static void test_data_file_truncations_and_flips_fail_cleanly(void **state)
     assert_int_equal(read_all_columns(data, len), CDX_OK);
     for (size_t n = 0; n < len; n += 7) {
         uint8_t *copy = malloc(n ? n : 1);
+        assert_non_null(copy);
         memcpy(copy, data, n);
         assert_int_not_equal(read_all_columns(copy, n), CDX_OK);
         free(copy);
     }
     for (size_t i = 0; i < len; i++) {
         uint8_t *copy = malloc(len);
+        assert_non_null(copy);
         memcpy(copy, data, len);
         copy[i] ^= 0x5a;
         (void)read_all_columns(copy, len);

@@ -107,13 +107,14 @@ static void test_longstr_fullzip_variable_and_per_value_zstd(void **state) {
     read_col(df, 1, LANCE_TYPE_UTF8, 1, &s);
     read_col(df, 2, LANCE_TYPE_UTF8, 1, &huge);
     char *want = malloc(50000);
+    assert_non_null(want);
     for (int i = 0; i < 50; i++) {
         assert_int_equal(((int64_t *)id.values)[i], i);
         if (i == 4) {
             assert_false(lance_column_is_valid(&s, 4));
         } else {
             int n = sprintf(want, "row%d_", i);
-            memset(want + n, 'x', (size_t)(300 + i));
+            memset(want + n, 'x', 300 + (size_t)i);
             want[n + 300 + i] = 0;
             assert_str(&s, (uint64_t)i, want);
         }

@@ -135,7 +135,8 @@ static double add_one_big_batch(const char *db)
         return -1;
     /* The rows are the caller's memory; tw_fill's source copy, freed, made the peak so far. */
     double setup_peak = peak_bytes();
-    int measurable = !peak_reset() && peak_bytes() < setup_peak - BIG_ROWS * DIM * sizeof(float) / 2;
+    const double half_rows = (double)(BIG_ROWS * DIM * sizeof(float)) / 2;
+    int measurable = !peak_reset() && peak_bytes() < setup_peak - half_rows;
     double before = peak_bytes();
     if (cdx_table_add(t, r, &err)) return -1;
     double growth = measurable ? peak_bytes() - before : UNMEASURED;
