@@ -15,43 +15,10 @@
 #include <time.h>
 
 #include "clipdex.h"
+#include "bench_util.h"
 
 extern char **environ;
 
-static uint32_t lowbias32(uint32_t x) { /* lowbias32, as tests/interop/lib.mjs */
-    x ^= x >> 16;
-    x *= 0x7feb352du;
-    x ^= x >> 15;
-    x *= 0x846ca68bu;
-    x ^= x >> 16;
-    return x;
-}
-
-static void recipe_vector(float *out, uint32_t base, size_t i, size_t dim) {
-    double ss = 0;
-    for (size_t j = 0; j < dim; j++) {
-        double v = lowbias32(base + (uint32_t)(i * dim + j)) / 4294967296.0 * 2 - 1;
-        out[j] = (float)v;
-        ss += v * v;
-    }
-    for (size_t j = 0; j < dim; j++) out[j] = (float)(out[j] / sqrt(ss));
-}
-
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n) {
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void die(const char *what, const cdx_error *err) {
     fprintf(stderr, "bench_lance: %s: %s\n", what, err ? err->message : "failed");
@@ -84,13 +51,13 @@ static double ingest(const char *db, const char *name, const bench_data *d, size
     cdx_error err = {0};
     cdx_table *t = NULL;
     cdx_rows *r = NULL;
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     if (cdx_table_create(db, name, f, 3, CDX_OVERWRITE, NULL, &t, &err) ||
         cdx_rows_new(t, &r, &err))
         die("create", &err);
     cdx_table_set_durability(t, durability);
     for (size_t s = 0; s < d->n; s += batch) add_rows(t, r, d, s, d->n - s < batch ? d->n - s : batch);
-    double ms = now_ms() - t0;
+    double ms = bench_now_ms() - t0;
     cdx_rows_free(r);
     cdx_table_close(t);
     return d->n / (ms / 1000);
@@ -103,14 +70,14 @@ static double search_median_ms(const cdx_table *t, const float *queries, size_t 
         cdx_search_hit *hits = NULL;
         size_t count = 0;
         cdx_error err = {0};
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         if (cdx_table_search(t, "vector", queries + (q ? q - 1 : 0) * dim, dim, metric, 10, 0,
                              &hits, &count, &err))
             die("search", &err);
-        if (q) times[q - 1] = now_ms() - t0;
+        if (q) times[q - 1] = bench_now_ms() - t0;
         cdx_search_hits_free(hits);
     }
-    double m = median(times, nq);
+    double m = bench_median(times, nq);
     free(times);
     return m;
 }
@@ -156,17 +123,17 @@ static double scan_rows_s(const cdx_table *t) {
         cdx_error err = {0};
         const cdx_batch *b = NULL;
         uint64_t rows = 0;
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         if (cdx_scan_open(t, &s, &err)) die("scan", &err);
         while (!cdx_scan_next(s, &b, &err) && b) {
             rows += cdx_batch_num_rows(b);
             scan_sink += scan_touch(t, b);
         }
         cdx_scan_close(s);
-        if (r) times[r - 1] = now_ms() - t0;
+        if (r) times[r - 1] = bench_now_ms() - t0;
         if (rows != cdx_table_num_rows(t)) die("scan rows", &err);
     }
-    return cdx_table_num_rows(t) / (median(times, 3) / 1000);
+    return cdx_table_num_rows(t) / (bench_median(times, 3) / 1000);
 }
 
 /* Wall time of a new process (this program, --child-open) that opens the table and counts. */
@@ -176,7 +143,7 @@ static double open_count_process_ms(const char *self, const char *db) {
         char *argv[] = {(char *)self, (char *)"--child-open", (char *)db, NULL};
         pid_t pid;
         int status = 0;
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
@@ -185,9 +152,9 @@ static double open_count_process_ms(const char *self, const char *db) {
         if (spawn_rc || waitpid(pid, &status, 0) < 0 ||
             status)
             die("child open", NULL);
-        times[r] = now_ms() - t0;
+        times[r] = bench_now_ms() - t0;
     }
-    return median(times, 5);
+    return bench_median(times, 5);
 }
 
 static double memcpy_gb_s(size_t bytes) {
@@ -196,14 +163,14 @@ static double memcpy_gb_s(size_t bytes) {
     memset(b, 2, bytes);
     double times[5];
     for (int r = 0; r < 5; r++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         memcpy(b, a, bytes);
-        times[r] = now_ms() - t0;
+        times[r] = bench_now_ms() - t0;
         a[r] = b[bytes - 1 - (size_t)r]; /* keep the copies observable */
     }
     free(a);
     free(b);
-    return bytes / (median(times, 5) / 1000) / 1e9;
+    return bytes / (bench_median(times, 5) / 1000) / 1e9;
 }
 
 int main(int argc, char **argv) {
@@ -228,12 +195,12 @@ int main(int argc, char **argv) {
     d.names = malloc(d.n * sizeof *d.names);
     float *queries = malloc(nq * d.dim * sizeof *queries);
     for (size_t i = 0; i < d.n; i++) {
-        recipe_vector(d.vectors + i * d.dim, 0, i, d.dim);
+        bench_vector(d.vectors + i * d.dim, 0, i, d.dim);
         d.ids[i] = (int64_t)i;
         d.names[i] = malloc(32);
         snprintf(d.names[i], 32, "img_%07zu.jpg", i);
     }
-    for (size_t q = 0; q < nq; q++) recipe_vector(queries + q * d.dim, 0x80000000u + (uint32_t)(q * d.dim), 0, d.dim);
+    for (size_t q = 0; q < nq; q++) bench_vector(queries + q * d.dim, 0x80000000u + (uint32_t)(q * d.dim), 0, d.dim);
 
     double one = ingest(db, "oneshot", &d, d.n, CDX_DURABLE);
     printf("%-28s %.2f rows/s\n", "ingest_one_call_rows_s", one);

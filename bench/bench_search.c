@@ -11,55 +11,22 @@
 #include <time.h>
 
 #include "store/flat_search.h"
+#include "bench_util.h"
 
-static uint32_t bench_lowbias32(uint32_t x) { /* lowbias32, as tests/interop/lib.mjs */
-    x ^= x >> 16;
-    x *= 0x7feb352du;
-    x ^= x >> 15;
-    x *= 0x846ca68bu;
-    x ^= x >> 16;
-    return x;
-}
-
-static void bench_vector(float *out, uint32_t base, size_t i, size_t dim) {
-    double ss = 0;
-    for (size_t j = 0; j < dim; j++) {
-        double v = bench_lowbias32(base + (uint32_t)(i * dim + j)) / 4294967296.0 * 2 - 1;
-        out[j] = (float)v;
-        ss += v * v;
-    }
-    for (size_t j = 0; j < dim; j++) out[j] = (float)(out[j] / sqrt(ss));
-}
-
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static double memcpy_floor_ms(const float *src, size_t bytes) {
     void *dst = malloc(bytes);
     double t[5];
     memcpy(dst, src, bytes); /* fault the pages in */
     for (int r = 0; r < 5; r++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         memcpy(dst, src, bytes);
-        t[r] = now_ms() - t0;
+        t[r] = bench_now_ms() - t0;
     }
     volatile char sink = ((char *)dst)[bytes / 2];
     (void)sink;
     free(dst);
-    return median(t, 5);
+    return bench_median(t, 5);
 }
 
 static double search_median_ms(const store_kernels *k, store_pool *pool, const float *m, size_t n,
@@ -69,12 +36,12 @@ static double search_median_ms(const store_kernels *k, store_pool *pool, const f
     size_t count;
     store_flat_search_with(k, pool, m, n, dim, NULL, queries, metric, 10, hits, &count, NULL);
     for (int q = 0; q < nq; q++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         store_flat_search_with(k, pool, m, n, dim, NULL, queries + q * dim, metric, 10, hits,
                                &count, NULL);
-        t[q] = now_ms() - t0;
+        t[q] = bench_now_ms() - t0;
     }
-    double med = median(t, nq);
+    double med = bench_median(t, (size_t)nq);
     free(t);
     return med;
 }
