@@ -5,7 +5,12 @@ GIF and BMP variants, and EXIF orientations 1-8 against ImageOps.exif_transpose.
 Usage: test_decode_vs_pillow.py TOOLS_DIR FIXTURES_DIR WORK_DIR [SEED]"""
 import io, os, random, struct, subprocess, sys, zlib
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
+
+# Pillow's JPEG encoder writes progressive images through one buffer of
+# max(MAXBLOCK, width*height) bytes; high-quality noise can need more, and the save then fails
+# with "encoder error -2" (Suspension not allowed here). Give the oracle room to write its inputs.
+ImageFile.MAXBLOCK = 1 << 24
 
 TOOLS, FIXTURES, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 SEED = int(sys.argv[4]) if len(sys.argv) > 4 else random.randrange(1 << 30)
@@ -13,6 +18,7 @@ rng = random.Random(SEED)
 DUMP = os.path.join(TOOLS, "cdx_decode_dump")
 failures = []
 checked = 0
+print(f"seed {SEED} (set CDX_SEED={SEED} to repeat this run)", flush=True)
 
 
 def pillow_reference(path, scale, exif):
