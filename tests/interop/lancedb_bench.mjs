@@ -1,5 +1,5 @@
 // lancedb_bench.mjs — the LanceDB side of issue 3's benchmark, on lib.mjs's recipe data (the
-// anchor's: ../shared/research/lancedb-anchor.md). Prints human lines and one `RESULT {json}`.
+// anchor's: the team research note lancedb-anchor.md). Prints human lines and one `RESULT {json}`.
 //   node lancedb_bench.mjs DBDIR [--rows 100000] [--dim 768] [--queries 20] [--passes 1]
 // Phases: ingest of all rows in one createTable call (as N/1000 record batches, the anchor's
 // better one-call number) and as createEmptyTable + add() of 1,000-row batches (rows/s, timed

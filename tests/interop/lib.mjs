@@ -1,5 +1,5 @@
 // lib.mjs — shared pieces of the LanceDB harness: argument parsing, the deterministic data recipe
-// (the same as ../shared/research/lancedb-anchor.md: component j of row i is
+// (the same as the team research note lancedb-anchor.md: component j of row i is
 // lowbias32(i*dim + j) / 2^32 * 2 - 1, normalised in double, stored as float32), fast Arrow
 // builders for the clipdex schema (file_id int64, file_name utf8, vector fsl<float32, dim>),
 // and JSON output that keeps int64 exact and float32 round-trippable.
