@@ -82,6 +82,13 @@ int img_decode_jpeg(const uint8_t *data, size_t len, const char *name, int scale
         rc = jpeg_fail(tj, name, err);
         goto done;
     }
+    img_header hdr; /* the pixel limit was checked on this size: libjpeg must agree */
+    if (img_header_jpeg(data, len, name, &hdr, err) != CDX_OK || hdr.width != w ||
+        hdr.height != h) {
+        rc = cdx_fail(err, CDX_ECORRUPT, "%s: corrupt JPEG (frame header not where expected)",
+                      name);
+        goto done;
+    }
     int pf = TJPF_RGB;
     cdx_mode mode = CDX_MODE_RGB;
     if (cs == TJCS_GRAY) { pf = TJPF_GRAY; mode = CDX_MODE_L; }

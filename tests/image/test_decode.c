@@ -16,12 +16,23 @@
 #include "support.h"
 
 static const char *FIXTURES[] = {
-    "bmp_rgb_333x222.bmp",      "gif_palette_300x200.gif",      "jpeg_cmyk_600x400.jpg",
-    "jpeg_exif_orient6_800x600.jpg", "jpeg_progressive_1024x768.jpg", "large_4000x3000.jpg",
-    "png16_gray_320x240.png",   "png16_rgb_330x250.png",        "png_gray_600x1000.png",
-    "png_palette_400x300.png",  "png_rgb_1024x768.png",         "png_rgba_alpha_500x400.png",
-    "tall_10x3000.png",         "tiny_1x1.png",                 "webp_lossless_alpha_256x256.webp",
-    "webp_lossy_1500x1000.webp", "wide_4000x10.png",
+    "bmp_rgb_333x222.bmp",
+    "gif_palette_300x200.gif",
+    "jpeg_cmyk_600x400.jpg",
+    "jpeg_exif_orient6_800x600.jpg",
+    "jpeg_progressive_1024x768.jpg",
+    "large_4000x3000.jpg",
+    "png16_gray_320x240.png",
+    "png16_rgb_330x250.png",
+    "png_gray_600x1000.png",
+    "png_palette_400x300.png",
+    "png_rgb_1024x768.png",
+    "png_rgba_alpha_500x400.png",
+    "tall_10x3000.png",
+    "tiny_1x1.png",
+    "webp_lossless_alpha_256x256.webp",
+    "webp_lossy_1500x1000.webp",
+    "wide_4000x10.png",
 };
 #define N_FIXTURES (sizeof FIXTURES / sizeof FIXTURES[0])
 
@@ -101,7 +112,8 @@ static void test_probe_reads_every_fixture_header(void **state) {
         int w = 0, h = 0; /* names end in WxH */
         const char *x = strrchr(FIXTURES[i], 'x');
         const char *u = x;
-        while (u > FIXTURES[i] && u[-1] >= '0' && u[-1] <= '9') u--;
+        while (u > FIXTURES[i] && u[-1] >= '0' && u[-1] <= '9')
+            u--;
         w = atoi(u);
         h = atoi(x + 1);
         assert_int_equal(info.width, w);
@@ -136,22 +148,25 @@ static void test_pixel_limit_refuses_before_allocating(void **state) {
     assert_string_equal(err.message, "huge.png: image is 20000x20000 = 400000000 pixels, over the "
                                      "limit of 178956970 (decompression bomb guard)");
     /* JPEG SOF 65000x65000, GIF screen, BMP and WebP headers likewise. */
-    static const uint8_t jpeg[] = {0xFF, 0xD8, 0xFF, 0xC0, 0, 17, 8, 0xFD, 0xE8, 0xFD, 0xE8, 3,
-                                   1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1};
+    static const uint8_t jpeg[] = {0xFF, 0xD8, 0xFF, 0xC0, 0, 17,   8, 0xFD, 0xE8, 0xFD, 0xE8,
+                                   3,    1,    0x22, 0,    2, 0x11, 1, 3,    0x11, 1};
     assert_int_equal(img_decode(jpeg, sizeof jpeg, "j", 1, 0, &img, &err), CDX_ETOOLARGE);
-    static const uint8_t gif[] = {'G', 'I', 'F', '8', '9', 'a', 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0,
-                                  ',', 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x4C, 1, 0, ';'};
+    static const uint8_t gif[] = {'G', 'I', 'F', '8', '9', 'a',  0xFF, 0xFF, 0xFF, 0xFF,
+                                  0,   0,   0,   ',', 0,   0,    0,    0,    1,    0,
+                                  1,   0,   0,   2,   2,   0x4C, 1,    0,    ';'};
     assert_int_equal(img_decode(gif, sizeof gif, "g", 1, 0, &img, &err), CDX_ETOOLARGE);
     uint8_t bmp[54] = {'B', 'M'};
     bmp[10] = 54;
     bmp[14] = 40;
-    bmp[18] = 0x20; bmp[19] = 0x4E; /* 20000 */
-    bmp[22] = 0x20; bmp[23] = 0x4E;
+    bmp[18] = 0x20;
+    bmp[19] = 0x4E; /* 20000 */
+    bmp[22] = 0x20;
+    bmp[23] = 0x4E;
     bmp[26] = 1;
     bmp[28] = 24;
     assert_int_equal(img_decode(bmp, sizeof bmp, "b", 1, 0, &img, &err), CDX_ETOOLARGE);
-    uint8_t webp[30] = {'R', 'I', 'F', 'F', 22, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'X',
-                        10, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0xFF, 0xFF, 0};
+    uint8_t webp[30] = {'R', 'I', 'F', 'F', 22, 0, 0, 0, 'W', 'E',  'B',  'P', 'V',  'P',  '8',
+                        'X', 10,  0,   0,   0,  0, 0, 0, 0,   0xFF, 0xFF, 0,   0xFF, 0xFF, 0};
     assert_int_equal(img_decode(webp, sizeof webp, "w", 1, 0, &img, &err), CDX_ETOOLARGE);
     /* A configurable limit applies to real files too, and probing refuses as well. */
     cdx_image_opts small = {.max_pixels = 1000};
@@ -183,7 +198,8 @@ static void test_truncated_fixtures_fail_cleanly(void **state) {
             assert_null(img);
             assert_true(strncmp(err.message, FIXTURES[i], strlen(FIXTURES[i])) == 0);
             if (cuts[c] >= 100 && rc != CDX_ETRUNCATED)
-                fail_msg("%s cut at %zu: %s (expected truncated)", FIXTURES[i], cuts[c], err.message);
+                fail_msg("%s cut at %zu: %s (expected truncated)", FIXTURES[i], cuts[c],
+                         err.message);
         }
         free(data);
     }
@@ -218,6 +234,22 @@ static void test_png_crc_checks_follow_pillow(void **state) {
     free(data);
 }
 
+/* Found by fuzz_image_decode: our header scan and libjpeg-turbo read different frame headers
+ * (a small one passed the pixel limit, libjpeg saw a huge one). The decoder must refuse the
+ * mismatch instead of allocating what libjpeg claims. */
+static void test_jpeg_whose_decoder_size_differs_from_header_is_refused(void **state) {
+    (void)state;
+    size_t len;
+    uint8_t *data =
+        read_whole_file(fixture_path("fuzz-regressions/jpeg_second_frame_header_huge.jpg"), &len);
+    cdx_image *img = NULL;
+    cdx_error err = {0};
+    assert_int_equal(img_decode(data, len, "regression.jpg", 1, 1 << 20, &img, &err), CDX_ECORRUPT);
+    assert_null(img);
+    assert_non_null(strstr(err.message, "regression.jpg"));
+    free(data);
+}
+
 static void test_convert_cmyk_to_rgb_uses_pillow_formula(void **state) {
     (void)state;
     cdx_image *img = img_new(2, 1, CDX_MODE_CMYK);
@@ -245,6 +277,7 @@ static void test_convert_cmyk_to_rgb_uses_pillow_formula(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixtures_decode_to_manifest_mode_and_size),
+        cmocka_unit_test(test_jpeg_whose_decoder_size_differs_from_header_is_refused),
         cmocka_unit_test(test_load_applies_exif_orientation_unless_disabled),
         cmocka_unit_test(test_probe_reads_every_fixture_header),
         cmocka_unit_test(test_pixel_limit_refuses_before_allocating),
