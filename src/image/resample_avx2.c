@@ -57,6 +57,21 @@ AVX2_INLINE __m128i fold(__m256i acc) {
     return _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
 }
 
+/* Pixels x and x+1 of `nrows` (1 or 2) rows `stride` apart as 8 int32 lanes each (the second
+ * row's lanes are zero when nrows == 1). */
+AVX2_INLINE void load_pixel_pair(const uint8_t *s, size_t stride, int x, const int ch,
+                                 const int nrows, __m256i *p0, __m256i *p1) {
+    *p1 = _mm256_setzero_si256();
+    if (ch == 4) {
+        *p0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(s + x * 4)));
+        if (nrows == 2)
+            *p1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(s + stride + x * 4)));
+    } else {
+        *p0 = rgb_pair(s + x * 3);
+        if (nrows == 2) *p1 = rgb_pair(s + stride + x * 3);
+    }
+}
+
 /* The same output pixel of `nrows` (1 or 2) source rows `stride` apart, `ch` (3 or 4)
  * channels: taps in pairs while 8 bytes can be read inside the row (`avail` pixels from s to
  * the row end), the rest one by one; the rows share the coefficient loads. */
@@ -67,15 +82,8 @@ AVX2_INLINE void hpixels(const uint8_t *s, size_t stride, const int32_t *k, int 
     int x = 0;
     for (int i = 0; i < pairs; i++, x += 2) {
         const __m256i kk = coeff_pair(k + x);
-        __m256i p0, p1 = _mm256_setzero_si256();
-        if (ch == 4) {
-            p0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(s + x * 4)));
-            if (nrows == 2)
-                p1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(s + stride + x * 4)));
-        } else {
-            p0 = rgb_pair(s + x * 3);
-            if (nrows == 2) p1 = rgb_pair(s + stride + x * 3);
-        }
+        __m256i p0, p1;
+        load_pixel_pair(s, stride, x, ch, nrows, &p0, &p1);
         acc0 = _mm256_add_epi32(acc0, _mm256_mullo_epi32(p0, kk));
         if (nrows == 2) acc1 = _mm256_add_epi32(acc1, _mm256_mullo_epi32(p1, kk));
     }
@@ -83,15 +91,8 @@ AVX2_INLINE void hpixels(const uint8_t *s, size_t stride, const int32_t *k, int 
      * it) when that pixel can be read, which keeps the slow one-tap loop for the row end. */
     if (x == n - 1 && x + (ch == 4 ? 2 : 3) <= avail) {
         const __m256i kk = _mm256_inserti128_si256(_mm256_setzero_si256(), _mm_set1_epi32(k[x]), 0);
-        __m256i p0, p1 = _mm256_setzero_si256();
-        if (ch == 4) {
-            p0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(s + x * 4)));
-            if (nrows == 2)
-                p1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(s + stride + x * 4)));
-        } else {
-            p0 = rgb_pair(s + x * 3);
-            if (nrows == 2) p1 = rgb_pair(s + stride + x * 3);
-        }
+        __m256i p0, p1;
+        load_pixel_pair(s, stride, x, ch, nrows, &p0, &p1);
         acc0 = _mm256_add_epi32(acc0, _mm256_mullo_epi32(p0, kk));
         if (nrows == 2) acc1 = _mm256_add_epi32(acc1, _mm256_mullo_epi32(p1, kk));
         x++;
