@@ -445,3 +445,22 @@ void lance_hint_write(const char *table_dir, uint64_t version)
     if (pwrite(fd, body, (size_t)n, 0) == n) (void)ftruncate(fd, n);
     close(fd);
 }
+
+void lance_txn_begin(Lance__Table__Transaction *txn, uint64_t read_version, char uuid[37])
+{
+    lance_uuid_string(uuid);
+    txn->read_version = read_version;
+    txn->uuid = uuid;
+}
+
+void lance_txn_set_overwrite(Lance__Table__Transaction *txn,
+                             Lance__Table__Transaction__Overwrite *ow,
+                             const Lance__Table__Manifest *m)
+{
+    txn->operation_case = LANCE__TABLE__TRANSACTION__OPERATION_OVERWRITE;
+    txn->overwrite = ow;
+    ow->schema = m->fields;
+    ow->n_schema = m->n_fields;
+    ow->fragments = m->fragments;
+    ow->n_fragments = m->n_fragments;
+}

@@ -65,6 +65,15 @@ int lance_commit_manifest(const char *table_dir, uint64_t version, const uint8_t
 int lance_txn_write(const char *table_dir, const Lance__Table__Transaction *txn, char **name,
                     lance_sync_set *pending, cdx_error *err);
 
+/* Starts `txn` (zero-initialised by the caller) as a transaction read at `read_version` with a
+ * fresh UUID written to `uuid`, which must outlive txn. */
+void lance_txn_begin(Lance__Table__Transaction *txn, uint64_t read_version, char uuid[37]);
+
+/* Makes txn an Overwrite whose new schema and fragments are m's (ow must outlive txn). */
+void lance_txn_set_overwrite(Lance__Table__Transaction *txn,
+                             Lance__Table__Transaction__Overwrite *ow,
+                             const Lance__Table__Manifest *m);
+
 /* Best effort: `_versions/latest_version_hint.json` = {"version":N}, replaced atomically. */
 void lance_hint_write(const char *table_dir, uint64_t version);
 

@@ -94,17 +94,10 @@ static int adopt_commit_once(const char *table_dir, const char *stage_dir, int o
         m->max_fragment_id = (uint32_t)(next + m->n_fragments - 1);
     }
     char uuid[37];
-    lance_uuid_string(uuid);
     Lance__Table__Transaction txn = LANCE__TABLE__TRANSACTION__INIT;
     Lance__Table__Transaction__Overwrite ow = LANCE__TABLE__TRANSACTION__OVERWRITE__INIT;
-    txn.read_version = head.version;
-    txn.uuid = uuid;
-    txn.operation_case = LANCE__TABLE__TRANSACTION__OPERATION_OVERWRITE;
-    txn.overwrite = &ow;
-    ow.schema = m->fields;
-    ow.n_schema = m->n_fields;
-    ow.fragments = m->fragments;
-    ow.n_fragments = m->n_fragments;
+    lance_txn_begin(&txn, head.version, uuid);
+    lance_txn_set_overwrite(&txn, &ow, m);
     lance_head empty = {head.version, NULL, NULL, 0}; /* an overwrite drops the indices */
     /* The staged files were synced by the staging commit; their new links in data/ must be
      * durable before the manifest that names them. */

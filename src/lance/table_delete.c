@@ -197,11 +197,9 @@ static int delete_where(cdx_table *t, const char *col, const delete_pred *p0, co
         }
         if (!rc) {
             char uuid[37];
-            lance_uuid_string(uuid);
             Lance__Table__Transaction txn = LANCE__TABLE__TRANSACTION__INIT;
             Lance__Table__Transaction__Delete del = LANCE__TABLE__TRANSACTION__DELETE__INIT;
-            txn.read_version = head.version;
-            txn.uuid = uuid;
+            lance_txn_begin(&txn, head.version, uuid);
             txn.operation_case = LANCE__TABLE__TRANSACTION__OPERATION_DELETE;
             txn.delete_ = &del;
             del.updated_fragments = plan.updated;

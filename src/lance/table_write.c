@@ -188,15 +188,10 @@ static int commit_overwrite(const char *dir, const lance_head *head, const lance
         }
     }
     char uuid[37];
-    lance_uuid_string(uuid);
     Lance__Table__Transaction txn = LANCE__TABLE__TRANSACTION__INIT;
     Lance__Table__Transaction__Overwrite ow = LANCE__TABLE__TRANSACTION__OVERWRITE__INIT;
-    txn.read_version = head->version;
-    txn.uuid = uuid;
-    txn.operation_case = LANCE__TABLE__TRANSACTION__OPERATION_OVERWRITE;
-    txn.overwrite = &ow;
-    ow.schema = m->fields;
-    ow.n_schema = m->n_fields;
+    lance_txn_begin(&txn, head->version, uuid);
+    lance_txn_set_overwrite(&txn, &ow, m); /* a new, empty table: no fragments */
     lance_head empty = {head->version, NULL, NULL, 0}; /* an overwrite drops the indices */
     int rc = lance_commit_version(dir, &empty, m, &txn, NULL, err);
     lance__table__manifest__free_unpacked(m, NULL);
@@ -456,11 +451,9 @@ static int appender_commit_once(cdx_appender *a, lance_head *head, int *fatal, c
             return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", dir);
     }
     char uuid[37];
-    lance_uuid_string(uuid);
     Lance__Table__Transaction txn = LANCE__TABLE__TRANSACTION__INIT;
     Lance__Table__Transaction__Append app = LANCE__TABLE__TRANSACTION__APPEND__INIT;
-    txn.read_version = head->version;
-    txn.uuid = uuid;
+    lance_txn_begin(&txn, head->version, uuid);
     txn.operation_case = LANCE__TABLE__TRANSACTION__OPERATION_APPEND;
     txn.append = &app;
     app.fragments = m->fragments + first;
