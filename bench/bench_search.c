@@ -29,7 +29,7 @@ static double memcpy_floor_ms(const float *src, size_t bytes) {
     return bench_median(t, 5);
 }
 
-static double search_median_ms(const store_kernels *k, store_pool *pool, const float *m, size_t n,
+static double search_median_ms(const store_kernels *k, core_pool *pool, const float *m, size_t n,
                                size_t dim, const float *queries, int nq, cdx_metric metric) {
     double *t = malloc((size_t)nq * sizeof *t);
     store_hit hits[10];
@@ -63,10 +63,10 @@ int main(int argc, char **argv) {
     printf("bench_search: %zu x %zu float32 (%.1f MB), top-10, median of %d queries\n", n, dim,
            bytes / 1e6, nq);
     printf("memcpy floor: %.2f ms (%.2f GB/s copy bandwidth)\n", floor_ms, bytes / floor_ms / 1e6);
-    int cores = store_cpu_count();
-    store_pool *pool = NULL;
+    int cores = core_cpu_count();
+    core_pool *pool = NULL;
     cdx_error err = {0};
-    if (cores > 1 && store_pool_new(cores, &pool, &err) != CDX_OK) {
+    if (cores > 1 && core_pool_new(cores, &pool, &err) != CDX_OK) {
         free(m);
         free(queries);
         return 1;
@@ -90,7 +90,7 @@ int main(int argc, char **argv) {
                        cdx_metric_name(metrics[mi]), ms, scalar1[mi] / ms, ms / floor_ms);
             }
     }
-    store_pool_free(pool);
+    core_pool_free(pool);
     free(m);
     free(queries);
     return 0;

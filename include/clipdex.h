@@ -35,6 +35,9 @@ typedef enum cdx_status {
     CDX_EEXIST = 10,      /* a named thing exists already */
     CDX_ECONFLICT = 11,   /* a concurrent writer won; retry */
     CDX_ENETWORK = 12,    /* a network or remote service failure */
+    CDX_EAUTH = 13,       /* a remote service refused the credentials (invalid or missing key) */
+    CDX_ECREDIT = 14,     /* a remote service refused for want of credit (out of credits) */
+    CDX_EREJECTED = 15,   /* a remote service rejected the request itself (its detail says why) */
 } cdx_status;
 
 /* An error object: a status code plus a human-readable message naming the input and reason.
@@ -428,6 +431,54 @@ typedef struct cdx_import_opts {
 int cdx_table_import_jsonl(const char *db_dir, const char *name, int fd, const char *src_name,
                            const cdx_import_opts *opts, uint64_t *rows, uint64_t *version,
                            cdx_error *err);
+
+/* ---- Embedders: jina-clip-v1 through Jina's API or the local model --------------------------- */
+
+/* An embedder turns texts and images into L2-normalised vectors of one model. Backends: "jina"
+ * (Jina's HTTP API) and "local" (the model run in-process). Not thread-safe: one call at a time. */
+typedef struct cdx_embedder cdx_embedder;
+
+/* An input held in memory: `name` (a path, for messages) and its bytes. */
+typedef struct cdx_blob {
+    const char *name;
+    const void *data;
+    size_t size;
+} cdx_blob;
+
+/* Options of the Jina backend; zero-initialised fields take the defaults shown. */
+typedef struct cdx_jina_opts {
+    const char *base_url;     /* NULL: $CLIPDEX_JINA_URL, else "https://api.jina.ai" */
+    const char *api_key;      /* NULL: $JINA_API_KEY; never printed, logged or stored */
+    int batch_size;           /* inputs per request (0: 32; at most 2048) */
+    size_t max_request_bytes; /* request body size limit (0: 8 MB) */
+    int in_flight;            /* requests in flight at once (0: 2) */
+    double timeout_s;         /* per-request timeout in seconds (0: 60) */
+    int max_retries;          /* retries of a 429/5xx/timeout/bad response (0: 6; -1: none) */
+} cdx_jina_opts;
+
+/* Opens the Jina backend (model "jina-clip-v1", 768 dimensions). Fails with CDX_EAUTH when no
+ * key is given or found; makes no request until something is embedded. */
+int cdx_embedder_open_jina(const cdx_jina_opts *opts, cdx_embedder **out, cdx_error *err);
+void cdx_embedder_free(cdx_embedder *e);
+
+/* The model's name ("jina-clip-v1"), the backend's ("jina", "local") and the vector length. */
+const char *cdx_embedder_model(const cdx_embedder *e);
+const char *cdx_embedder_backend(const cdx_embedder *e);
+size_t cdx_embedder_dim(const cdx_embedder *e);
+/* Tokens billed so far by a remote backend (usage.total_tokens summed); 0 for local ones. */
+uint64_t cdx_embedder_tokens(const cdx_embedder *e);
+
+/* Embeds n texts into out (n * dim floats, row i for texts[i]). done (n bytes, may be NULL) gets
+ * 1 for each row that holds a vector. A nonzero return stops the run (bad key, no credit,
+ * rejected request, retries exhausted): rows marked done are still valid. */
+int cdx_embed_texts(cdx_embedder *e, const char *const *texts, size_t n, float *out, uint8_t *done,
+                    cdx_error *err);
+
+/* Embeds n encoded images (any format cdx_image_load_mem reads; opts as there, NULL: defaults)
+ * like cdx_embed_texts. An image that cannot be decoded fails alone: its done byte stays 0 and
+ * item_errs[i] (n entries, may be NULL) says why; the call still returns CDX_OK. */
+int cdx_embed_images(cdx_embedder *e, const cdx_blob *images, size_t n, const cdx_image_opts *opts,
+                     float *out, uint8_t *done, cdx_error *item_errs, cdx_error *err);
 
 #ifdef __cplusplus
 }

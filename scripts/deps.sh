@@ -6,8 +6,10 @@ profile=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs=(gcc make cmake pkg-config libturbojpeg0-dev libpng-dev libwebp-dev libgif-dev zlib1g-dev
-  protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev libzstd-dev)
-test_pkgs=(libcmocka-dev python3-pil python3-numpy)
+  protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev libzstd-dev libcurl4-openssl-dev libcjson-dev
+  libssl-dev libopenblas-dev)
+# python3-torch runs the jina-clip-v1 reference (tests/model); libmicrohttpd the fake servers.
+test_pkgs=(libcmocka-dev python3-pil python3-numpy python3-torch libmicrohttpd-dev)
 # Node runs the LanceDB oracle; any Node >= 18 with npm will do, Debian's only when none is there.
 if [ "$profile" != build ] && ! command -v npm >/dev/null; then test_pkgs+=(nodejs npm); fi
 ci_pkgs=(clang libclang-rt-14-dev clang-tidy cppcheck)

@@ -23,6 +23,9 @@ const char *cdx_strerror(int status) {
     case CDX_EEXIST: return "already exists";
     case CDX_ECONFLICT: return "conflicting concurrent change";
     case CDX_ENETWORK: return "network error";
+    case CDX_EAUTH: return "invalid or missing API key";
+    case CDX_ECREDIT: return "out of credits";
+    case CDX_EREJECTED: return "request rejected";
     default: return "unknown error";
     }
 }

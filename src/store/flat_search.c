@@ -58,7 +58,7 @@ static int flat_check_args(const float *matrix, size_t n, size_t dim, const floa
     return CDX_OK;
 }
 
-int store_flat_search_with(const store_kernels *kernels, store_pool *pool, const float *matrix,
+int store_flat_search_with(const store_kernels *kernels, core_pool *pool, const float *matrix,
                            size_t n, size_t dim, const uint8_t *skip_mask, const float *query,
                            cdx_metric metric, size_t k, store_hit *results, size_t *count,
                            cdx_error *err) {
@@ -66,7 +66,7 @@ int store_flat_search_with(const store_kernels *kernels, store_pool *pool, const
     if (rc != CDX_OK) return rc;
     *count = 0;
     if (!kernels) kernels = store_kernels_best();
-    int threads = pool ? store_pool_threads(pool) : 1;
+    int threads = pool ? core_pool_threads(pool) : 1;
     flat_scan s = {.kernels = kernels, .matrix = matrix, .skip_mask = skip_mask, .n = n,
                    .dim = dim, .nchunks = (n + FLAT_CHUNK_ROWS - 1) / FLAT_CHUNK_ROWS};
     atomic_init(&s.next_chunk, 0);
@@ -75,7 +75,7 @@ int store_flat_search_with(const store_kernels *kernels, store_pool *pool, const
     if (!s.heaps) return cdx_fail(err, CDX_ENOMEM, "flat search: out of memory");
     for (int t = 0; t < threads && rc == CDX_OK; t++) rc = store_topk_init(&s.heaps[t], k, err);
     if (rc == CDX_OK && k > 0) {
-        if (pool && threads > 1 && s.nchunks > 1) store_pool_run(pool, flat_scan_thread, &s);
+        if (pool && threads > 1 && s.nchunks > 1) core_pool_run(pool, flat_scan_thread, &s);
         else flat_scan_thread(&s, 0);
         for (int t = 1; t < threads; t++) store_topk_merge(&s.heaps[0], &s.heaps[t]);
         *count = store_topk_take_sorted(&s.heaps[0], results);
@@ -90,14 +90,14 @@ int store_flat_search(const float *matrix, size_t n, size_t dim, const uint8_t *
                       store_hit *results, size_t *count, cdx_error *err) {
     int rc = flat_check_args(matrix, n, dim, query, metric, results, count, k, err);
     if (rc != CDX_OK) return rc;
-    if (threads <= 0) threads = store_cpu_count();
+    if (threads <= 0) threads = core_cpu_count();
     /* Threads only pay off past a few chunks' work. */
     size_t chunks = (n + FLAT_CHUNK_ROWS - 1) / FLAT_CHUNK_ROWS;
     if ((size_t)threads > chunks) threads = chunks > 0 ? (int)chunks : 1;
-    store_pool *pool = NULL;
-    if (threads > 1 && (rc = store_pool_new(threads, &pool, err)) != CDX_OK) return rc;
+    core_pool *pool = NULL;
+    if (threads > 1 && (rc = core_pool_new(threads, &pool, err)) != CDX_OK) return rc;
     rc = store_flat_search_with(store_kernels_best(), pool, matrix, n, dim, skip_mask, query,
                                 metric, k, results, count, err);
-    store_pool_free(pool);
+    core_pool_free(pool);
     return rc;
 }

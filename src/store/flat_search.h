@@ -13,7 +13,7 @@
 #include "clipdex.h"
 #include "store/distance.h"
 #include "store/topk.h"
-#include "store/worker_pool.h"
+#include "core/pool.h"
 
 /* Searches rows 0..n-1 of `matrix` (n * dim floats). skip_mask, when non-NULL, holds one byte
  * per row; nonzero skips the row. Writes up to k hits (row = index into matrix) to results, in
@@ -25,7 +25,7 @@ int store_flat_search(const float *matrix, size_t n, size_t dim, const uint8_t *
 
 /* The same with chosen kernels and an existing pool (NULL pool: the caller's thread only), for
  * callers that search repeatedly and for benchmarks. */
-int store_flat_search_with(const store_kernels *kernels, store_pool *pool, const float *matrix,
+int store_flat_search_with(const store_kernels *kernels, core_pool *pool, const float *matrix,
                            size_t n, size_t dim, const uint8_t *skip_mask, const float *query,
                            cdx_metric metric, size_t k, store_hit *results, size_t *count,
                            cdx_error *err);

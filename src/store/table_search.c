@@ -161,15 +161,15 @@ static int search_run_all(const cdx_table *t, size_t col, const float *query, si
                  : cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
     r.segs = segs;
     if (!rc && (size_t)threads > r.nchunks) threads = r.nchunks ? (int)r.nchunks : 1;
-    store_pool *pool = NULL;
-    if (!rc && threads > 1) rc = store_pool_new(threads, &pool, err);
+    core_pool *pool = NULL;
+    if (!rc && threads > 1) rc = core_pool_new(threads, &pool, err);
     if (!rc && !(r.heaps = calloc((size_t)threads, sizeof *r.heaps)))
         rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
     for (int i = 0; !rc && i < threads; i++) rc = store_topk_init(&r.heaps[i], k, err);
     *nbest = 0;
     if (!rc && r.nsegs > 0) { /* no segments (no fragments, or only empty pages): no hits */
         store_query_init(&r.query, r.kernels, query, dim, metric);
-        if (pool) store_pool_run(pool, search_thread, &r);
+        if (pool) core_pool_run(pool, search_thread, &r);
         else search_thread(&r, 0);
         for (int i = 1; i < threads; i++) store_topk_merge(&r.heaps[0], &r.heaps[i]);
         store_hit *sorted = malloc((k ? k : 1) * sizeof *sorted);
@@ -181,7 +181,7 @@ static int search_run_all(const cdx_table *t, size_t col, const float *query, si
     }
     for (int i = 0; r.heaps && i < threads; i++) store_topk_free(&r.heaps[i]);
     free(r.heaps);
-    store_pool_free(pool);
+    core_pool_free(pool);
     free(segs);
     free(fcs);
     return rc;
@@ -204,7 +204,7 @@ int cdx_table_search(const cdx_table *t, const char *column, const float *query,
     cdx_search_hit *best = malloc((k ? k : 1) * sizeof *best);
     if (!best) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory for %zu hits", t->dir, k);
     size_t n = 0;
-    if (threads <= 0) threads = store_cpu_count();
+    if (threads <= 0) threads = core_cpu_count();
     if (k) rc = search_run_all(t, col, query, dim, metric, k, threads, best, &n, err);
     if (rc) {
         free(best);

@@ -193,16 +193,16 @@ static void count_thread(void *ctx, int thread) { ((count_ctx *)ctx)->calls[thre
 
 static void test_worker_pool_calls_each_thread_once_per_run(void **state) {
     (void)state;
-    store_pool *pool;
-    assert_int_equal(store_pool_new(4, &pool, NULL), CDX_OK);
-    assert_int_equal(store_pool_threads(pool), 4);
+    core_pool *pool;
+    assert_int_equal(core_pool_new(4, &pool, NULL), CDX_OK);
+    assert_int_equal(core_pool_threads(pool), 4);
     count_ctx ctx = {{0}};
-    for (int run = 0; run < 200; run++) store_pool_run(pool, count_thread, &ctx);
+    for (int run = 0; run < 200; run++) core_pool_run(pool, count_thread, &ctx);
     for (int t = 0; t < 4; t++) assert_int_equal(ctx.calls[t], 200);
-    store_pool_free(pool);
-    assert_int_equal(store_pool_new(0, &pool, NULL), CDX_OK);
-    assert_int_equal(store_pool_threads(pool), store_cpu_count());
-    store_pool_free(pool);
+    core_pool_free(pool);
+    assert_int_equal(core_pool_new(0, &pool, NULL), CDX_OK);
+    assert_int_equal(core_pool_threads(pool), core_cpu_count());
+    core_pool_free(pool);
 }
 
 int main(void) {

@@ -1,9 +1,9 @@
 /*
- * worker_pool.c — the sleeping worker pool (see worker_pool.h). A generation counter under one
+ * pool.c — the sleeping worker pool (see pool.h). A generation counter under one
  * mutex starts a run; workers wait on `start`, the caller waits on `done` until every worker has
  * finished the generation.
  */
-#include "store/worker_pool.h"
+#include "core/pool.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 
 #include "core/error.h"
 
-struct store_pool {
+struct core_pool {
     int threads;       /* including the caller */
     int started;       /* worker threads actually created */
     pthread_t *tids;
@@ -25,18 +25,18 @@ struct store_pool {
 };
 
 typedef struct pool_worker_arg {
-    store_pool *pool;
+    core_pool *pool;
     int index;
 } pool_worker_arg;
 
-int store_cpu_count(void) {
+int core_cpu_count(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : (n > 1024 ? 1024 : (int)n);
 }
 
 static void *pool_worker_main(void *p) {
     pool_worker_arg *arg = p;
-    store_pool *pool = arg->pool;
+    core_pool *pool = arg->pool;
     int index = arg->index;
     free(arg);
     unsigned long seen = 0;
@@ -56,7 +56,7 @@ static void *pool_worker_main(void *p) {
     return NULL;
 }
 
-static int pool_start_workers(store_pool *pool, cdx_error *err) {
+static int pool_start_workers(core_pool *pool, cdx_error *err) {
     for (int i = 1; i < pool->threads; i++) {
         pool_worker_arg *arg = malloc(sizeof *arg);
         if (!arg) return cdx_fail(err, CDX_ENOMEM, "worker pool: out of memory");
@@ -71,11 +71,11 @@ static int pool_start_workers(store_pool *pool, cdx_error *err) {
     return CDX_OK;
 }
 
-int store_pool_new(int threads, store_pool **out, cdx_error *err) {
+int core_pool_new(int threads, core_pool **out, cdx_error *err) {
     *out = NULL;
-    if (threads <= 0) threads = store_cpu_count();
+    if (threads <= 0) threads = core_cpu_count();
     if (threads > 1024) return cdx_fail(err, CDX_EINVAL, "worker pool: %d threads is too many", threads);
-    store_pool *pool = calloc(1, sizeof *pool);
+    core_pool *pool = calloc(1, sizeof *pool);
     if (!pool) return cdx_fail(err, CDX_ENOMEM, "worker pool: out of memory");
     pool->threads = threads;
     pool->tids = calloc((size_t)threads, sizeof *pool->tids);
@@ -88,14 +88,14 @@ int store_pool_new(int threads, store_pool **out, cdx_error *err) {
     pthread_cond_init(&pool->done, NULL);
     int rc = pool_start_workers(pool, err);
     if (rc != CDX_OK) {
-        store_pool_free(pool);
+        core_pool_free(pool);
         return rc;
     }
     *out = pool;
     return CDX_OK;
 }
 
-void store_pool_free(store_pool *pool) {
+void core_pool_free(core_pool *pool) {
     if (!pool) return;
     pthread_mutex_lock(&pool->lock);
     pool->quit = 1;
@@ -109,9 +109,9 @@ void store_pool_free(store_pool *pool) {
     free(pool);
 }
 
-int store_pool_threads(const store_pool *pool) { return pool->threads; }
+int core_pool_threads(const core_pool *pool) { return pool->threads; }
 
-void store_pool_run(store_pool *pool, void (*fn)(void *ctx, int thread), void *ctx) {
+void core_pool_run(core_pool *pool, void (*fn)(void *ctx, int thread), void *ctx) {
     pthread_mutex_lock(&pool->lock);
     pool->fn = fn;
     pool->ctx = ctx;
