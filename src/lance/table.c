@@ -134,6 +134,7 @@ void cdx_table_close(cdx_table *t)
 {
     if (!t) return;
     lance_table_cache_free(t->cache);
+    lance_table_clear_staged(t);
     if (t->manifest) lance__table__manifest__free_unpacked(t->manifest, NULL);
     free(t->cols);
     free(t->dir);

@@ -29,7 +29,15 @@ struct cdx_table {
     size_t ncols;
     struct lance_table_cache *cache; /* mapped files and decoded pages (table_cache.h); may be NULL */
     cdx_durability durability; /* how this handle's commits sync (0 = CDX_DURABLE) */
+    char **meta_staged;        /* key, value pairs set by cdx_table_set_metadata, written by */
+    size_t n_meta_staged;      /* the handle's next commit (table_metadata.c) */
 };
+
+/* Writes the handle's staged metadata into m's table_metadata (a key already there is replaced)
+ * before a commit through t; returns nonzero when out of memory. */
+int lance_table_apply_metadata(const cdx_table *t, Lance__Table__Manifest *m);
+/* Forgets the staged metadata (after a commit wrote it). */
+void lance_table_clear_staged(cdx_table *t);
 
 /* Reads the live rows of fragment `frag` (index into the manifest): cols[i] gets column i of
  * the table (caller frees each with lance_column_free); *offsets (malloc'd, caller frees) the
