@@ -22,6 +22,7 @@ static const subcommand subcommands[] = {
     {"tables", cmd_tables, "list the tables of a database directory"},
     {"show", cmd_show, "print the rows of a table (any version), as text or JSON Lines"},
     {"import", cmd_import, "import JSON Lines rows (your own vectors) into a table"},
+    {"embed", cmd_embed, "print the jina-clip-v1 embeddings of texts and images"},
     {"search", cmd_search, "exact top-k search of a table for a raw float32 query vector"},
 };
 
