@@ -59,9 +59,14 @@ int lance_table_open_file(const cdx_table *t, const Lance__Table__DataFile *df,
 /* The live bitmap of fragment f (malloc'd, physical_rows bits), its deletion file applied. */
 int lance_table_build_keep(const cdx_table *t, const Lance__Table__DataFragment *f,
                            uint8_t **keep, cdx_error *err);
-/* The data file and column index holding field `field_id` in fragment f. */
+/* The data file and column index holding field `field_id` in fragment f; CDX_ENOTFOUND when no
+ * data file of f holds it (a column the fragment was written without: all null, as in Lance). */
 int lance_table_locate(const cdx_table *t, const Lance__Table__DataFragment *f, int32_t field_id,
                        size_t *file, uint32_t *column, cdx_error *err);
+/* One page of `rows` null values of column c (for a field a fragment has no data for); free
+ * with lance_datafile_free_pages. */
+int lance_table_null_pages(const lance_table_column *c, uint64_t rows, lance_column **pages,
+                           size_t *npages, cdx_error *err);
 /* Fails when fragment f claims more rows than a row address can hold. */
 int lance_table_check_fragment(const cdx_table *t, const Lance__Table__DataFragment *f,
                                cdx_error *err);
