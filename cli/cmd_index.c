@@ -23,6 +23,8 @@ typedef struct index_cli {
     size_t npaths;
     int tty, live_line;
     double start, last_print;
+    char **failures; /* "<path>: <reason>", listed in the summary */
+    size_t nfail, capfail;
 } index_cli;
 
 static void index_usage(FILE *out)
@@ -42,7 +44,8 @@ static void index_usage(FILE *out)
           "  --dry-run            embed nothing: list what would be embedded and its token cost\n"
           "  --prune              delete rows whose files no longer exist\n"
           "  --no-exif            ignore EXIF orientation\n"
-          "  --commit-every N     images per commit (default 256)\n"
+          "  --commit-every N     images embedded and committed together, 1..65536 (default\n"
+          "                       256; a commit also happens every 30 s)\n"
           "  --all                also index hidden files and folders\n",
           out);
     cli_embedder_opts_help(out);
@@ -86,7 +89,7 @@ static int index_parse(int argc, char **argv, index_cli *c)
             c->opts.walk.include_hidden = 1;
         } else if (!strcmp(a, "--commit-every")) {
             int n;
-            if (cli_parse_int(a, v, 1, 1 << 20, &n)) return CLI_EXIT_USAGE;
+            if (cli_parse_int(a, v, 1, 65536, &n)) return CLI_EXIT_USAGE;
             c->opts.batch = (size_t)n;
             i++;
         } else if (a[0] == '-' && a[1]) {
@@ -133,8 +136,14 @@ static void index_event(const cdx_index_event *ev, void *user)
     index_cli *c = user;
     switch (ev->kind) {
     case CDX_INDEX_FAILED:
-        index_clear_live(c);
-        fprintf(stderr, "failed: %s\n", ev->message);
+        if (c->nfail == c->capfail) {
+            size_t nc = c->capfail ? c->capfail * 2 : 16;
+            char **nf = realloc(c->failures, nc * sizeof *nf);
+            if (!nf) break; /* counted in the summary all the same */
+            c->failures = nf;
+            c->capfail = nc;
+        }
+        if ((c->failures[c->nfail] = strdup(ev->message))) c->nfail++;
         break;
     case CDX_INDEX_WOULD_EMBED:
         printf("would embed\t%s\t%" PRId64 " tokens\n", ev->path, ev->tokens);
@@ -149,6 +158,11 @@ static void index_event(const cdx_index_event *ev, void *user)
 static void index_summary(index_cli *c, const cdx_index_summary *s)
 {
     index_clear_live(c);
+    for (size_t i = 0; i < c->nfail; i++) {
+        fprintf(stderr, "failed: %s\n", c->failures[i]);
+        free(c->failures[i]);
+    }
+    free(c->failures);
     if (c->opts.dry_run) {
         printf("dry run: %" PRIu64 " files, %" PRIu64 " unchanged, %" PRIu64 " would be embedded "
                "(%" PRId64 " tokens), %" PRIu64 " would be pruned, %" PRIu64 " failed\n", s->files,
