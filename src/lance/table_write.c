@@ -571,18 +571,16 @@ int cdx_appender_commit_replace(cdx_appender *a, const char *col, const char *co
     for (size_t i = 0; !rc && i < n; i++)
         if (!values[i]) rc = cdx_fail(err, CDX_EINVAL, "%s: NULL value to replace", t->dir);
     const char **sorted = rc ? NULL : malloc((n + 1) * sizeof *sorted);
-    lance_table_column c = {0};
-    if (!rc) {
-        c = t->cols[ci];
-        c.name = strdup(c.name); /* the handle's manifest goes away on reload */
-    }
-    if (!rc && (!sorted || !c.name)) rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
+    char *cname = rc ? NULL : strdup(t->cols[ci].name); /* t's manifest goes away on reload */
+    if (!rc && (!sorted || !cname)) rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
     if (rc) {
         free(sorted);
-        free((char *)c.name);
+        free(cname);
         cdx_appender_abort(a);
         return rc;
     }
+    lance_table_column c = t->cols[ci];
+    c.name = cname;
     if (n) memcpy(sorted, values, n * sizeof *sorted);
     qsort(sorted, n, sizeof *sorted, cmp_cstr_ptr);
     delete_pred p = {.type = LANCE_TYPE_UTF8, .values = sorted, .n_values = n};
@@ -590,7 +588,7 @@ int cdx_appender_commit_replace(cdx_appender *a, const char *col, const char *co
     rc = appender_commit(a, n ? &rs : NULL, err);
     if (!rc && deleted) *deleted = rs.deleted;
     free(sorted);
-    free((char *)c.name);
+    free(cname);
     return rc;
 }
 
