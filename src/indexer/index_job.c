@@ -307,7 +307,7 @@ static void job_dry_run_file(index_job *j, const index_file *f)
 }
 
 /* Reads, hashes and probes one new or changed file and queues it. */
-static int job_file(index_job *j, index_file *f, const index_row *row, cdx_error *err)
+static int job_file(index_job *j, const index_file *f, const index_row *row, cdx_error *err)
 {
     index_item it = {0};
     cdx_error fe = {0};
@@ -329,8 +329,10 @@ static int job_file(index_job *j, index_file *f, const index_row *row, cdx_error
         it.data = NULL;
         it.len = 0;
     }
-    it.path = f->path;
-    f->path = NULL;
+    if (!(it.path = strdup(f->path))) {
+        free(it.data);
+        return cdx_fail(err, CDX_ENOMEM, "index: out of memory");
+    }
     it.file_id = row ? row->file_id : j->st.next_id++;
     it.replaces = row != NULL;
     it.size = f->size;
@@ -344,7 +346,7 @@ static int job_files(index_job *j, cdx_error *err)
 {
     int rc = 0;
     for (size_t i = 0; !rc && i < j->nfiles; i++) {
-        index_file *f = &j->files[i];
+        const index_file *f = &j->files[i];
         const index_row *row = index_state_find(&j->st, f->path);
         if (row && (!j->st.full || (row->size == f->size && row->mtime_ns == f->mtime_ns))) {
             j->sum->unchanged++;
@@ -360,17 +362,47 @@ static int job_files(index_job *j, cdx_error *err)
     return rc;
 }
 
-/* Deletes (one version) the rows whose files no longer exist. */
-static int job_prune(index_job *j, cdx_error *err)
+/* Whether stored path `name` lies under walk argument `arg` (normalised like the walk's paths:
+ * no leading "./", no trailing '/'; "." or "" stand for every relative path). */
+static int under_arg(const char *name, const char *arg)
+{
+    while (arg[0] == '.' && arg[1] == '/') arg += 2;
+    size_t n = strlen(arg);
+    while (n > 1 && arg[n - 1] == '/') n--;
+    if (n == 0 || (n == 1 && arg[0] == '.')) return name[0] != '/';
+    if (n == 1 && arg[0] == '/') return name[0] == '/';
+    return !strncmp(name, arg, n) && (name[n] == 0 || name[n] == '/');
+}
+
+static int was_walked(const index_job *j, const char *name)
+{
+    size_t lo = 0, hi = j->nfiles;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(j->files[mid].path, name);
+        if (!c) return 1;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return 0;
+}
+
+/* Deletes (one version) the rows whose files are gone: under one of the walked paths, not found
+ * by the walk and not there on disk. Rows outside the paths are never touched, so pruning from
+ * another working directory or with a narrower PATH loses nothing. */
+static int job_prune(index_job *j, const char *const *paths, size_t npaths, cdx_error *err)
 {
     const char **gone = malloc((j->st.n + 1) * sizeof *gone);
     if (!gone) return cdx_fail(err, CDX_ENOMEM, "index: out of memory");
     size_t n = 0;
     struct stat st;
-    for (size_t i = 0; i < j->st.n; i++)
-        if ((i == 0 || strcmp(j->st.rows[i].name, j->st.rows[i - 1].name) != 0) &&
-            stat(j->st.rows[i].name, &st) != 0)
-            gone[n++] = j->st.rows[i].name;
+    for (size_t i = 0; i < j->st.n; i++) {
+        const char *name = j->st.rows[i].name;
+        if (i && !strcmp(name, j->st.rows[i - 1].name)) continue;
+        int under = 0;
+        for (size_t a = 0; !under && a < npaths; a++) under = under_arg(name, paths[a]);
+        if (under && !was_walked(j, name) && stat(name, &st) != 0) gone[n++] = name;
+    }
     int rc = 0;
     uint64_t deleted = n;
     if (n && !j->o.dry_run) {
@@ -406,7 +438,7 @@ int cdx_index_run(const char *db_dir, const char *const *paths, size_t n, cdx_em
     int rc = job_open_table(&j, err);
     if (!rc) rc = job_walk(&j, paths, n, err);
     if (!rc) rc = job_files(&j, err);
-    if (!rc && j.o.prune) rc = job_prune(&j, err);
+    if (!rc && j.o.prune) rc = job_prune(&j, paths, n, err);
     if (e) summary->tokens = cdx_embedder_tokens(e) - j.tokens0;
     items_clear(&j);
     free(j.items);

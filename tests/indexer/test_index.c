@@ -271,6 +271,39 @@ static void test_api_stop_commits_done_rows_and_rerun_embeds_only_the_rest(void 
     cdx_embedder_free(&fe->base);
 }
 
+static void test_prune_only_touches_rows_under_the_given_paths(void **state)
+{
+    fixture *fx = *state;
+    fake_embedder *fe = fake_new("jina-clip-v1", 768);
+    cdx_index_summary sum;
+    cdx_error err = {0};
+    assert_int_equal(run(fx, fe, 0, 0, &sum, NULL, &err), 0);
+    char gone[4200], other[4200];
+    snprintf(gone, sizeof gone, "%s/%s", fx->dir, kImages[1]);
+    snprintf(other, sizeof other, "%s/other", fx->tmp);
+    mkdir(other, 0755);
+    assert_int_equal(unlink(gone), 0);
+    const char *paths[] = {other};
+    cdx_index_opts o = {0};
+    o.prune = 1;
+    assert_int_equal(cdx_index_run(fx->db, paths, 1, &fe->base, &o, NULL, NULL, &sum, &err), 0);
+    assert_int_equal(sum.pruned, 0); /* the vanished file is not under `other` */
+    int unique;
+    assert_int_equal(table_rows(fx, &unique), NIMG);
+    char dir_slash[4200];
+    snprintf(dir_slash, sizeof dir_slash, "%s/", fx->dir); /* a trailing slash is the same path */
+    paths[0] = dir_slash;
+    o.dry_run = 1;
+    assert_int_equal(cdx_index_run(fx->db, paths, 1, &fe->base, &o, NULL, NULL, &sum, &err), 0);
+    assert_int_equal(sum.pruned, 1); /* would prune */
+    assert_int_equal(table_rows(fx, &unique), NIMG);
+    o.dry_run = 0;
+    assert_int_equal(cdx_index_run(fx->db, paths, 1, &fe->base, &o, NULL, NULL, &sum, &err), 0);
+    assert_int_equal(sum.pruned, 1);
+    assert_int_equal(table_rows(fx, &unique), NIMG - 1);
+    cdx_embedder_free(&fe->base);
+}
+
 static void test_other_model_is_refused_naming_table_and_models(void **state)
 {
     fixture *fx = *state;
@@ -380,6 +413,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_changed_file_is_reembedded_and_its_row_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_renamed_file_reuses_its_vector_and_prune_drops_the_old_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_stop_commits_done_rows_and_rerun_embeds_only_the_rest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_only_touches_rows_under_the_given_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_model_is_refused_naming_table_and_models, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undecodable_files_are_reported_and_the_others_indexed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recipe_table_is_appended_and_matched_by_file_name, setup, teardown),
