@@ -17,11 +17,19 @@
 #define INDEX_DEFAULT_BATCH 256
 #define INDEX_DEFAULT_BYTES ((size_t)64 << 20)
 #define INDEX_DEFAULT_COMMIT_S 30.0
+/* Moved files wait for a batch of their own: copying their vectors costs a scan of the table,
+ * so it is done once per this many (3 KB of vectors each while the batch is written). */
+#define INDEX_REUSE_BATCH 4096
 
 typedef struct index_file {
     char *path;
     int64_t size, mtime_ns;
 } index_file;
+
+typedef struct item_list {
+    index_item *v;
+    size_t n, cap, bytes;
+} item_list;
 
 typedef struct index_job {
     const char *db;
@@ -36,8 +44,8 @@ typedef struct index_job {
     size_t dim;
     index_file *files;
     size_t nfiles, cap;
-    index_item *items;
-    size_t nitems, bytes;
+    item_list embed; /* new or changed files waiting for the embedder */
+    item_list reuse; /* moved or touched files whose vectors are in the table */
     double last_commit;
     uint64_t tokens0;
 } index_job;
@@ -190,78 +198,77 @@ static int job_writer(index_job *j, cdx_error *err)
 
 /* ---- batches ------------------------------------------------------------------------------ */
 
-static void items_clear(index_job *j)
+static void items_clear(item_list *l)
 {
-    for (size_t i = 0; i < j->nitems; i++) {
-        free(j->items[i].path);
-        free(j->items[i].data);
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].path);
+        free(l->v[i].data);
     }
-    j->nitems = 0;
-    j->bytes = 0;
+    l->n = 0;
+    l->bytes = 0;
 }
 
-/* Embeds the batch's new images into vecs; ok[i] = 1 for the rows that got a vector. Returns
- * the embedder's error (the run stops) or 0. */
-static int batch_embed(index_job *j, float *vecs, uint8_t *ok, cdx_error *err)
+/* Embeds the list's images (none of them reuse ones) into vecs; ok[i] = 1 for the rows that got
+ * a vector. Returns the embedder's error (the run stops) or 0. */
+static int batch_embed(index_job *j, const item_list *l, float *vecs, uint8_t *ok, cdx_error *err)
 {
-    size_t m = 0;
-    for (size_t i = 0; i < j->nitems; i++) m += !j->items[i].reuse;
+    size_t m = l->n;
     if (!m) return 0;
     cdx_blob *blobs = calloc(m, sizeof *blobs);
-    size_t *at = calloc(m, sizeof *at);
     float *out = calloc(m * j->dim, sizeof *out);
     uint8_t *done = calloc(m, 1);
     cdx_error *ierr = calloc(m, sizeof *ierr);
     int rc = 0;
-    if (!blobs || !at || !out || !done || !ierr) rc = cdx_fail(err, CDX_ENOMEM, "index: out of memory");
-    for (size_t i = 0, k = 0; !rc && i < j->nitems; i++)
-        if (!j->items[i].reuse) {
-            blobs[k] = (cdx_blob){j->items[i].path, j->items[i].data, j->items[i].len};
-            at[k++] = i;
-        }
+    if (!blobs || !out || !done || !ierr) rc = cdx_fail(err, CDX_ENOMEM, "index: out of memory");
+    for (size_t k = 0; !rc && k < m; k++)
+        blobs[k] = (cdx_blob){l->v[k].path, l->v[k].data, l->v[k].len};
     if (!rc) rc = cdx_embed_images(j->e, blobs, m, &j->o.image, out, done, ierr, err);
-    for (size_t k = 0; blobs && at && out && done && ierr && k < m; k++) {
+    for (size_t k = 0; blobs && out && done && ierr && k < m; k++) {
         if (done[k]) {
-            memcpy(vecs + at[k] * j->dim, out + k * j->dim, j->dim * sizeof *out);
-            ok[at[k]] = 1;
-        } else if (!rc) {
-            fail_file(j, j->items[at[k]].path, ierr[k].message[0] ? ierr[k].message : "not embedded");
+            memcpy(vecs + k * j->dim, out + k * j->dim, j->dim * sizeof *out);
+            ok[k] = 1;
+        } else if (rc != CDX_ENOMEM && !(rc && !ierr[k].message[0])) {
+            /* decode failures; with an API stop, items it never reached are not failures */
+            fail_file(j, l->v[k].path, ierr[k].message[0] ? ierr[k].message : "not embedded");
         }
     }
     free(blobs);
-    free(at);
     free(out);
     free(done);
     free(ierr);
     return rc;
 }
 
-/* Embeds and commits the pending batch. An embedder error is returned after the rows it did
- * embed are committed. */
-static int job_flush(index_job *j, cdx_error *err)
+/* Embeds (or copies the vectors of) the list's files and commits them as one version. An
+ * embedder error is returned after the rows it did embed are committed. */
+static int job_flush(index_job *j, item_list *l, cdx_error *err)
 {
-    if (!j->nitems) return 0;
-    float *vecs = calloc(j->nitems * j->dim, sizeof *vecs);
-    uint8_t *ok = calloc(j->nitems, 1);
+    if (!l->n) return 0;
+    float *vecs = calloc(l->n * j->dim, sizeof *vecs);
+    uint8_t *ok = calloc(l->n, 1);
     if (!vecs || !ok) {
         free(vecs);
         free(ok);
         return cdx_fail(err, CDX_ENOMEM, "index: out of memory");
     }
     cdx_error api_err = {0};
-    int api = batch_embed(j, vecs, ok, &api_err);
-    int rc = api == CDX_ENOMEM ? api : 0;
-    if (!rc && j->t0) rc = index_fetch_vectors(j->t0, j->items, j->nitems, vecs, j->dim, err);
-    for (size_t i = 0; !rc && i < j->nitems; i++) ok[i] |= (uint8_t)(j->items[i].reuse != 0);
+    int reuse = l == &j->reuse, api = 0, rc = 0;
+    if (reuse) {
+        rc = index_fetch_vectors(j->t0, l->v, l->n, vecs, j->dim, err);
+        if (!rc) memset(ok, 1, l->n);
+    } else {
+        api = batch_embed(j, l, vecs, ok, &api_err);
+        if (api == CDX_ENOMEM) rc = cdx_fail(err, api, "%s", api_err.message);
+    }
     if (!rc) rc = job_writer(j, err);
-    if (!rc) rc = index_commit(j->tw, j->st.full, j->items, ok, j->nitems, vecs, j->dim, err);
-    for (size_t i = 0; !rc && i < j->nitems; i++) {
-        if (ok[i] && j->items[i].reuse) j->sum->reused++;
+    if (!rc) rc = index_commit(j->tw, j->st.full, l->v, ok, l->n, vecs, j->dim, err);
+    for (size_t i = 0; !rc && i < l->n; i++) {
+        if (ok[i] && reuse) j->sum->reused++;
         else if (ok[i]) j->sum->indexed++;
     }
     free(vecs);
     free(ok);
-    items_clear(j);
+    items_clear(l);
     j->last_commit = now_s();
     if (!rc) emit(j, CDX_INDEX_COMMITTED, NULL, NULL, 0);
     if (!rc && api) {
@@ -276,17 +283,18 @@ static int job_flush(index_job *j, cdx_error *err)
 
 static int job_push_item(index_job *j, index_item *it, cdx_error *err)
 {
-    size_t cap = j->o.batch + 1;
-    if (!j->items && !(j->items = calloc(cap, sizeof *j->items))) {
+    item_list *l = it->reuse ? &j->reuse : &j->embed;
+    size_t limit = it->reuse ? INDEX_REUSE_BATCH : j->o.batch;
+    if (!l->v && !(l->v = calloc(limit + 1, sizeof *l->v))) {
         free(it->path);
         free(it->data);
         return cdx_fail(err, CDX_ENOMEM, "index: out of memory");
     }
-    j->items[j->nitems++] = *it;
-    j->bytes += it->len;
-    if (j->nitems >= j->o.batch || j->bytes >= j->o.max_batch_bytes ||
+    l->v[l->n++] = *it;
+    l->bytes += it->len;
+    if (l->n >= limit || l->bytes >= j->o.max_batch_bytes ||
         now_s() - j->last_commit >= j->o.commit_seconds)
-        return job_flush(j, err);
+        return job_flush(j, l, err);
     return 0;
 }
 
@@ -358,7 +366,14 @@ static int job_files(index_job *j, cdx_error *err)
         }
         emit(j, CDX_INDEX_PROGRESS, NULL, NULL, 0);
     }
-    if (!rc) rc = job_flush(j, err);
+    if (!rc) rc = job_flush(j, &j->embed, err);
+    /* moved files are committed even when the API stopped the run: they cost no request */
+    cdx_error rerr = {0};
+    int rrc = j->sum->api_stopped || !rc ? job_flush(j, &j->reuse, &rerr) : 0;
+    if (!rc && rrc) {
+        *err = rerr;
+        rc = rrc;
+    }
     return rc;
 }
 
@@ -440,8 +455,10 @@ int cdx_index_run(const char *db_dir, const char *const *paths, size_t n, cdx_em
     if (!rc) rc = job_files(&j, err);
     if (!rc && j.o.prune) rc = job_prune(&j, paths, n, err);
     if (e) summary->tokens = cdx_embedder_tokens(e) - j.tokens0;
-    items_clear(&j);
-    free(j.items);
+    items_clear(&j.embed);
+    items_clear(&j.reuse);
+    free(j.embed.v);
+    free(j.reuse.v);
     for (size_t i = 0; i < j.nfiles; i++) free(j.files[i].path);
     free(j.files);
     index_state_free(&j.st);

@@ -304,6 +304,31 @@ static void test_prune_only_touches_rows_under_the_given_paths(void **state)
     cdx_embedder_free(&fe->base);
 }
 
+static void test_moved_files_are_committed_even_when_the_api_stops(void **state)
+{
+    fixture *fx = *state;
+    fake_embedder *fe = fake_new("jina-clip-v1", 768);
+    cdx_index_summary sum;
+    cdx_error err = {0};
+    assert_int_equal(run(fx, fe, 0, 0, &sum, NULL, &err), 0);
+    char from[4200], to[4200], fresh[4200];
+    snprintf(from, sizeof from, "%s/%s", fx->dir, kImages[2]);
+    snprintf(to, sizeof to, "%s/zz_moved.bmp", fx->dir);
+    assert_int_equal(rename(from, to), 0);
+    snprintf(fresh, sizeof fresh, "%s/aa_new.png", fx->dir);
+    copy_fixture("png_rgb_1024x768.png", fresh);
+    fe->stop_on_call = fe->calls + 1; /* the next request fails before embedding anything */
+    assert_int_equal(run(fx, fe, 0, 0, &sum, NULL, &err), CDX_ECREDIT);
+    assert_true(sum.api_stopped);
+    assert_int_equal(sum.indexed, 0);
+    assert_int_equal(sum.reused, 1);
+    assert_int_equal(sum.failed, 0); /* not reached is not failed */
+    float v[768];
+    assert_true(row_of(fx, to, v) >= 0);
+    assert_int_equal(row_of(fx, fresh, NULL), -1);
+    cdx_embedder_free(&fe->base);
+}
+
 static void test_other_model_is_refused_naming_table_and_models(void **state)
 {
     fixture *fx = *state;
@@ -414,6 +439,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_renamed_file_reuses_its_vector_and_prune_drops_the_old_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_stop_commits_done_rows_and_rerun_embeds_only_the_rest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_only_touches_rows_under_the_given_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_moved_files_are_committed_even_when_the_api_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_model_is_refused_naming_table_and_models, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undecodable_files_are_reported_and_the_others_indexed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recipe_table_is_appended_and_matched_by_file_name, setup, teardown),
