@@ -434,6 +434,7 @@ static int head_schema_matches(const Lance__Table__Manifest *m, const lance_fiel
 typedef struct replace_spec {
     const lance_table_column *col;
     const delete_pred *pred;
+    const char *predicate; /* for the transaction record */
     uint64_t deleted;
 } replace_spec;
 
@@ -485,7 +486,16 @@ static int appender_commit_once(cdx_appender *a, lance_head *head, replace_spec 
     Lance__Table__Transaction__Append app = LANCE__TABLE__TRANSACTION__APPEND__INIT;
     Lance__Table__Transaction__Update upd = LANCE__TABLE__TRANSACTION__UPDATE__INIT;
     lance_txn_begin(&txn, head->version, uuid);
-    if (rs && plan.deleted) {
+    Lance__Table__Transaction__Delete del = LANCE__TABLE__TRANSACTION__DELETE__INIT;
+    if (rs && plan.deleted && !a->nfiles) { /* nothing added: a plain Delete, as Lance records */
+        txn.operation_case = LANCE__TABLE__TRANSACTION__OPERATION_DELETE;
+        txn.delete_ = &del;
+        del.updated_fragments = plan.updated;
+        del.n_updated_fragments = plan.n_updated;
+        del.deleted_fragment_ids = plan.removed;
+        del.n_deleted_fragment_ids = plan.n_removed;
+        del.predicate = (char *)rs->predicate;
+    } else if (rs && plan.deleted) {
         txn.operation_case = LANCE__TABLE__TRANSACTION__OPERATION_UPDATE;
         txn.update = &upd;
         upd.removed_fragment_ids = plan.removed;
@@ -584,7 +594,9 @@ int cdx_appender_commit_replace(cdx_appender *a, const char *col, const char *co
     if (n) memcpy(sorted, values, n * sizeof *sorted);
     qsort(sorted, n, sizeof *sorted, cmp_cstr_ptr);
     delete_pred p = {.type = LANCE_TYPE_UTF8, .values = sorted, .n_values = n};
-    replace_spec rs = {&c, &p, 0};
+    char predicate[96];
+    snprintf(predicate, sizeof predicate, "%.40s IN (%zu values)", cname, n);
+    replace_spec rs = {&c, &p, predicate, 0};
     rc = appender_commit(a, n ? &rs : NULL, err);
     if (!rc && deleted) *deleted = rs.deleted;
     free(sorted);

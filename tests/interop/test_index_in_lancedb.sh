@@ -65,9 +65,16 @@ cp "$CDX_FIXTURES/images/png_gray_600x1000.png" img/tiny_1x1.png
 "$CLIPDEX" index img --db "$db" 2> "$tmp/c.err" || { cat "$tmp/c.err"; fail "reindex"; }
 grep -q 'indexed: 1, unchanged: 3' "$tmp/c.err" || { cat "$tmp/c.err"; fail "changed file"; }
 echo "$(schema images)" | grep -q '"rows":6' || fail "rows after replace: $(schema images)"
+rm img/gif_palette_300x200.gif
+"$CLIPDEX" index img --db "$db" --prune 2> "$tmp/p.err" || { cat "$tmp/p.err"; fail "prune"; }
+grep -q 'pruned: 1' "$tmp/p.err" || { cat "$tmp/p.err"; fail "prune summary"; }
+echo "$(schema images)" | grep -q '"rows":5' || fail "rows after prune: $(schema images)"
+lw images add --rows 1 --dim 768 --start 200   # LanceDB commits on top of clipdex's Delete
 lw images optimize
 [ "$(meta images clipdex.model)" = jina-clip-v1 ] || fail "LanceDB optimize dropped the tag"
 [ "$(meta images clipdex.backend)" = jina ] || fail "backend tag"
 node "$here/lancedb_dump.mjs" "$db" images > "$tmp/dump"
 [ "$(grep -c '"img/tiny_1x1.png"' "$tmp/dump")" = 1 ] || fail "replaced row twice or missing in LanceDB"
+[ "$(grep -c '"img/gif_palette_300x200.gif"' "$tmp/dump")" = 0 ] || fail "pruned row in LanceDB"
+[ "$(wc -l < "$tmp/dump")" = 6 ] || fail "LanceDB rows: $(wc -l < "$tmp/dump")"
 echo "clipdex index and LanceDB agree"
