@@ -23,6 +23,8 @@ static const subcommand subcommands[] = {
     {"show", cmd_show, "print the rows of a table (any version), as text or JSON Lines"},
     {"import", cmd_import, "import JSON Lines rows (your own vectors) into a table"},
     {"search", cmd_search, "exact top-k search of a table for a raw float32 query vector"},
+    {"tokenize", cmd_tokenize, "print jina-clip-v1's token ids of texts (JSON Lines)"},
+    {"model", cmd_model, "download the jina-clip-v1 model from Hugging Face ('model fetch')"},
 };
 
 static void print_usage(FILE *out) {
