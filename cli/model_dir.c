@@ -55,9 +55,14 @@ int cli_model_require(const char *dir, const char *const *files, size_t n) {
         free(p);
         if (ok) return 0;
     }
-    cli_errorf("no jina-clip-v1 model in %s (%s missing)\n"
+    char names[256] = "";
+    for (size_t i = 0; i < n; i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", i ? " or " : "", files[i]);
+    }
+    cli_errorf("no jina-clip-v1 model in %s (no %s)\n"
                "  download it with:   clipdex model fetch --dir %s\n"
                "  or point to one with --model DIR or CLIPDEX_MODEL=DIR",
-               dir, n ? files[0] : "files", dir);
+               dir, names, dir);
     return -1;
 }
