@@ -96,6 +96,7 @@ static void mdl_wordpiece(mdl_encoder *e, const int32_t *w, size_t wl) {
         int32_t id = -1;
         for (; end > start; end--) {
             size_t klen = e->bounds[end] - e->bounds[start] + (start > 0 ? P : 0);
+            if (klen > tok->vocab.max_len) continue; /* longer than any token: cannot match */
             id = mdl_vocab_find(&tok->vocab, key, klen);
             if (id >= 0) break;
         }
@@ -122,12 +123,29 @@ static void mdl_pretokenize(mdl_encoder *e, const int32_t *v, size_t n) {
     if (n > word && !mdl_full(e)) mdl_wordpiece(e, v + word, n - word);
 }
 
-/* A stretch of raw text between special tokens. */
+/* Where to cut a segment into chunks: just after an ASCII space, tab or newline at or beyond
+ * `from`, or the end. Every step of normalisation is per code point except NFD's reordering of
+ * marks, which never crosses a starter such as a space, and a space ends a word; so chunks
+ * encode exactly as the whole segment would, and a truncated text stops early. */
+static size_t mdl_chunk_end(const char *s, size_t len, size_t from) {
+    for (size_t i = from; i < len; i++)
+        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') return i + 1;
+    return len;
+}
+
+#define MDL_CHUNK 1024
+
+/* A stretch of raw text between special tokens, normalised and split chunk by chunk. */
 static int mdl_encode_segment(mdl_encoder *e, const char *s, size_t len) {
-    e->raw.len = 0;
-    if (mdl_utf8_decode(s, len, &e->raw) || mdl_bert_normalize(&e->tok->norm, &e->raw, &e->norm))
-        return CDX_ENOMEM;
-    mdl_pretokenize(e, e->norm.v, e->norm.len);
+    for (size_t at = 0; at < len && !mdl_full(e);) {
+        size_t end = mdl_chunk_end(s, len, len - at > MDL_CHUNK ? at + MDL_CHUNK : len);
+        e->raw.len = 0;
+        if (mdl_utf8_decode(s + at, end - at, &e->raw) ||
+            mdl_bert_normalize(&e->tok->norm, &e->raw, &e->norm))
+            return CDX_ENOMEM;
+        mdl_pretokenize(e, e->norm.v, e->norm.len);
+        at = end;
+    }
     return CDX_OK;
 }
 
@@ -147,6 +165,10 @@ static const mdl_special *mdl_special_at(const cdx_tokenizer *tok, const char *s
 static int mdl_encode_text(mdl_encoder *e, const char *text, size_t len) {
     size_t seg = 0;
     for (size_t i = 0; i < len && !mdl_full(e);) {
+        if (!e->tok->special_first[(unsigned char)text[i]]) {
+            i++;
+            continue;
+        }
         const mdl_special *sp = mdl_special_at(e->tok, text + i, len - i);
         if (!sp) {
             i++;

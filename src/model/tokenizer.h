@@ -21,6 +21,7 @@ typedef struct mdl_vocab {
     int32_t *slots;     /* hash slots: an id, or -1 when empty */
     uint32_t slot_mask; /* slot count - 1 (a power of two, at least twice the ids) */
     size_t count;       /* ids 0 .. count-1 */
+    size_t max_len;     /* the longest token's byte length: no longer key can match */
 } mdl_vocab;
 
 /* Builds a vocabulary of `count` tokens: token i is tokens[i] (lens[i] bytes). A token seen twice
@@ -49,6 +50,7 @@ struct cdx_tokenizer {
     mdl_vocab vocab;
     mdl_special special[MDL_MAX_SPECIAL];
     size_t special_count;
+    unsigned char special_first[256]; /* 1 for each byte a special token starts with */
     mdl_bert_norm norm;
     int32_t unk_id, cls_id, sep_id, pad_id;
     size_t max_chars_per_word; /* longer words become one [UNK] (Hugging Face default 100) */

@@ -67,6 +67,7 @@ static int mdl_add_special(cdx_tokenizer *tok, const char *text, int32_t id, con
     memcpy(s->text, text, len + 1);
     s->len = len;
     s->id = id;
+    tok->special_first[(unsigned char)text[0]] = 1;
     return CDX_OK;
 }
 

@@ -78,7 +78,7 @@ int mdl_is_whitespace(int32_t c) {
 /* tokenizers' is_control: Cc, Cf and Co, except the three it counts as whitespace. Unassigned
  * (Cn) code points are kept, as the reference tokenizer keeps them. */
 static int mdl_is_control(int32_t c) {
-    if (c == '\t' || c == '\n' || c == '\r') return 0;
+    if (c < 0x80) return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
     utf8proc_category_t cat = utf8proc_category(c);
     return cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF ||
            cat == UTF8PROC_CATEGORY_CO;
@@ -151,7 +151,12 @@ static void mdl_canonical_order(int32_t *v, size_t start, size_t end) {
 /* NFD then drop nonspacing marks (Mn), from in to out (which must be empty). Dropping before the
  * canonical reordering gives the same sequence: a stable sort of a subset. */
 static int mdl_strip_accents(const mdl_cps *in, mdl_cps *out) {
+    if (mdl_cps_reserve(out, in->len)) return CDX_ENOMEM;
     for (size_t i = 0; i < in->len; i++) {
+        if (in->v[i] < 0x80) { /* ASCII neither decomposes nor is a mark */
+            out->v[out->len++] = in->v[i];
+            continue;
+        }
         utf8proc_int32_t dec[32];
         int boundclass = UTF8PROC_BOUNDCLASS_START;
         utf8proc_ssize_t n = utf8proc_decompose_char(in->v[i], dec, 32, UTF8PROC_DECOMPOSE,
@@ -163,7 +168,8 @@ static int mdl_strip_accents(const mdl_cps *in, mdl_cps *out) {
     }
     size_t run = 0;
     for (size_t i = 0; i <= out->len; i++) {
-        if (i == out->len || utf8proc_get_property(out->v[i])->combining_class == 0) {
+        if (i == out->len || out->v[i] < 0x80 ||
+            utf8proc_get_property(out->v[i])->combining_class == 0) {
             if (i > run + 1) mdl_canonical_order(out->v, run, i);
             run = i;
         }

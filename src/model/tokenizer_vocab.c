@@ -24,7 +24,7 @@ static int mdl_vocab_equal(const mdl_vocab *v, int32_t id, const char *s, size_t
 }
 
 int32_t mdl_vocab_find(const mdl_vocab *v, const char *s, size_t len) {
-    if (!v->slots) return -1;
+    if (!v->slots || len > v->max_len) return -1;
     for (uint32_t i = (uint32_t)mdl_vocab_hash(s, len) & v->slot_mask;; i = (i + 1) & v->slot_mask) {
         int32_t id = v->slots[i];
         if (id < 0) return -1;
@@ -84,6 +84,7 @@ int mdl_vocab_build(mdl_vocab *v, const char *const *tokens, const size_t *lens,
         v->offsets[i] = (uint32_t)off;
         v->lengths[i] = (uint32_t)lens[i];
         off += lens[i] + 1;
+        if (lens[i] > v->max_len) v->max_len = lens[i];
         mdl_vocab_insert(v, (int32_t)i);
     }
     return CDX_OK;
