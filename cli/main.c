@@ -25,6 +25,8 @@ static const subcommand subcommands[] = {
     {"embed", cmd_embed, "print the jina-clip-v1 embeddings of texts and images"},
     {"index", cmd_index, "embed folders of images into a table, incrementally"},
     {"search", cmd_search, "top-k search of a table by text, image or raw float32 vector"},
+    {"tokenize", cmd_tokenize, "print jina-clip-v1's token ids of texts (JSON Lines)"},
+    {"model", cmd_model, "download the jina-clip-v1 model from Hugging Face ('model fetch')"},
 };
 
 static void print_usage(FILE *out) {

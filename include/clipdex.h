@@ -557,6 +557,66 @@ typedef void (*cdx_index_fn)(const cdx_index_event *ev, void *user);
 int cdx_index_run(const char *db_dir, const char *const *paths, size_t n, cdx_embedder *e,
                   const cdx_index_opts *opts, cdx_index_fn fn, void *user,
                   cdx_index_summary *summary, cdx_error *err);
+/* ---- Model files: jina-clip-v1's tokenizer, and downloading the model ---------------------- */
+
+/* A BERT uncased WordPiece tokenizer, identical in its ids to Hugging Face's fast tokenizer for
+ * jina-clip-v1. Read-only once opened: one handle may serve several threads at once. */
+typedef struct cdx_tokenizer cdx_tokenizer;
+
+/* The text tower's longest input, [CLS] and [SEP] included. */
+#define CDX_TOKENIZER_MAX_LEN 512
+
+/* Opens a tokenizer from a model directory (its tokenizer.json, else its vocab.txt) or from one
+ * such file. Settings the tokenizer would not reproduce exactly fail with CDX_EUNSUPPORTED. */
+int cdx_tokenizer_open(const char *path, cdx_tokenizer **out, cdx_error *err);
+void cdx_tokenizer_free(cdx_tokenizer *tok);
+
+/* The number of ids, the token of an id (NULL when out of range) and the padding id. */
+size_t cdx_tokenizer_vocab_size(const cdx_tokenizer *tok);
+const char *cdx_tokenizer_token(const cdx_tokenizer *tok, int32_t id);
+int32_t cdx_tokenizer_pad_id(const cdx_tokenizer *tok);
+
+/* Encodes `len` bytes of UTF-8 as [CLS] ... [SEP], truncated to max_len ids (0: 512; at least 2),
+ * into ids (room for max_len) and sets *n_ids. Special tokens typed in the text ("[MASK]") are
+ * matched case-sensitively; bytes that are not UTF-8 are dropped like U+FFFD. */
+int cdx_tokenize(const cdx_tokenizer *tok, const char *text, size_t len, size_t max_len,
+                 int32_t *ids, size_t *n_ids, cdx_error *err);
+
+/* Encodes n NUL-terminated texts like cdx_tokenize and right-pads them with [PAD] to the longest,
+ * *seq_len ids each: row i is ids[i * *seq_len ...]. ids needs room for n * max_len entries
+ * (max_len 0: 512); mask (may be NULL) gets n * *seq_len entries, 1 for tokens and 0 for padding. */
+int cdx_tokenize_batch(const cdx_tokenizer *tok, const char *const *texts, size_t n,
+                       size_t max_len, int32_t *ids, int32_t *mask, size_t *seq_len,
+                       cdx_error *err);
+
+/* What cdx_model_fetch reports about each file. */
+typedef enum cdx_fetch_event {
+    CDX_FETCH_PRESENT,  /* already complete and verified: not downloaded */
+    CDX_FETCH_START,    /* a download starts (done > 0: resuming a partial file) */
+    CDX_FETCH_PROGRESS, /* bytes arrived: done of total are on disk */
+    CDX_FETCH_DONE,     /* downloaded, size and checksum verified, in place */
+} cdx_fetch_event;
+
+/* Progress callback: the event, the file's name in the repository, bytes on disk, its size.
+ * Return nonzero to cancel the fetch (it then fails with CDX_EINVAL, partial files kept). */
+typedef int (*cdx_fetch_progress)(cdx_fetch_event event, const char *file, uint64_t done,
+                                  uint64_t total, void *user);
+
+/* Where and what cdx_model_fetch downloads; zero-initialised fields take the defaults shown. */
+typedef struct cdx_fetch_opts {
+    const char *endpoint; /* NULL: $HF_ENDPOINT, else "https://huggingface.co" */
+    const char *repo;     /* NULL: "jinaai/jina-clip-v1" */
+    const char *revision; /* NULL: "main" (a branch, tag or commit) */
+    int max_retries;      /* resumed retries of an interrupted transfer (0: 3; -1: none) */
+} cdx_fetch_opts;
+
+/* Downloads the files the local model needs (config.json, model.safetensors, tokenizer.json and,
+ * when the repository has them, vocab.txt and the tokenizer/preprocessor configs) into dir,
+ * creating it. Sizes and checksums (sha256 for LFS files, the git blob id otherwise) come from
+ * the repository's file list; each file is written to FILE.part, resumed with an HTTP Range
+ * request after an interruption, verified, then renamed into place. Verified files are kept. */
+int cdx_model_fetch(const char *dir, const cdx_fetch_opts *opts, cdx_fetch_progress progress,
+                    void *user, cdx_error *err);
 
 #ifdef __cplusplus
 }
