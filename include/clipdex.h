@@ -557,6 +557,7 @@ typedef void (*cdx_index_fn)(const cdx_index_event *ev, void *user);
 int cdx_index_run(const char *db_dir, const char *const *paths, size_t n, cdx_embedder *e,
                   const cdx_index_opts *opts, cdx_index_fn fn, void *user,
                   cdx_index_summary *summary, cdx_error *err);
+
 /* ---- Model files: jina-clip-v1's tokenizer, and downloading the model ---------------------- */
 
 /* A BERT uncased WordPiece tokenizer, identical in its ids to Hugging Face's fast tokenizer for
