@@ -90,7 +90,7 @@ void mdl_gemm_nn(size_t m, size_t n, size_t k, float alpha, const float *a, size
 typedef struct linear_job {
     const float *x, *w, *bias;
     float *y;
-    size_t m, k, n;
+    size_t ldx, ldy, m, k, n;
 } linear_job;
 
 static void linear_cols(void *p, size_t begin, size_t end) {
@@ -99,16 +99,21 @@ static void linear_cols(void *p, size_t begin, size_t end) {
     float beta = 0.0f;
     if (j->bias) {
         for (size_t r = 0; r < j->m; r++)
-            memcpy(j->y + r * j->n + begin, j->bias + begin, cols * sizeof(float));
+            memcpy(j->y + r * j->ldy + begin, j->bias + begin, cols * sizeof(float));
         beta = 1.0f;
     }
-    mdl_gemm_nt(j->m, cols, j->k, 1.0f, j->x, j->k, j->w + begin * j->k, j->k, beta,
-                j->y + begin, j->n);
+    mdl_gemm_nt(j->m, cols, j->k, 1.0f, j->x, j->ldx, j->w + begin * j->k, j->k, beta,
+                j->y + begin, j->ldy);
 }
 
 void mdl_linear(mdl_exec *ex, const float *x, size_t m, size_t k, const float *w, size_t n,
                 const float *bias, float *y) {
-    linear_job job = {x, w, bias, y, m, k, n};
+    mdl_linear_ld(ex, x, k, m, k, w, n, bias, y, n);
+}
+
+void mdl_linear_ld(mdl_exec *ex, const float *x, size_t ldx, size_t m, size_t k, const float *w,
+                   size_t n, const float *bias, float *y, size_t ldy) {
+    linear_job job = {x, w, bias, y, ldx, ldy, m, k, n};
     /* 64-column grains keep each thread's slice a whole number of sgemm panels */
     mdl_exec_parallel(ex, n, 64, linear_cols, &job);
 }

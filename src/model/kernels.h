@@ -33,6 +33,10 @@ void mdl_exec_parallel(mdl_exec *ex, size_t n, size_t grain,
 void mdl_linear(mdl_exec *ex, const float *x, size_t m, size_t k, const float *w, size_t n,
                 const float *bias, float *y);
 
+/* mdl_linear with row strides: x rows `ldx` floats apart, y rows `ldy` apart. */
+void mdl_linear_ld(mdl_exec *ex, const float *x, size_t ldx, size_t m, size_t k, const float *w,
+                   size_t n, const float *bias, float *y, size_t ldy);
+
 /* c = alpha · a[m,k] · b[n,k]ᵀ + beta · c, with leading dimensions; on the calling thread. */
 void mdl_gemm_nt(size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
                  const float *b, size_t ldb, float beta, float *c, size_t ldc);
