@@ -10,10 +10,7 @@
 #include <string.h>
 
 #include "bench_util.h"
-#include "model/config.h"
-#include "model/safetensors.h"
 #include "model/vision.h"
-#include "model/weights.h"
 
 /* Multiply-adds x 2 of every matrix product of one image (research note jina-clip.md §5). */
 static double flops_per_image(const mdl_vision_config *c) {
@@ -35,21 +32,11 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--iters") == 0) iters = atoi(argv[i + 1]);
     }
     if (batch < 1 || iters < 1 || iters > 1000) return 2;
-    char path[4096];
     cdx_error err = {0};
-    mdl_config cfg;
-    mdl_safetensors *st = NULL;
-    mdl_weights w;
-    mdl_vision *v = NULL;
-    mdl_exec *ex = NULL;
-    snprintf(path, sizeof path, "%s/config.json", argv[1]);
-    if (mdl_config_load(path, &cfg, &err) != CDX_OK) goto fail;
-    snprintf(path, sizeof path, "%s/model.safetensors", argv[1]);
-    if (mdl_st_open(path, &st, &err) != CDX_OK) goto fail;
-    if (mdl_weights_bind(st, &cfg, MDL_TOWER_VISION, &w, &err) != CDX_OK) goto fail;
-    if (mdl_vision_new(&cfg.vision, &w.vision, &v, &err) != CDX_OK) goto fail;
-    if (mdl_exec_new(threads, &ex, &err) != CDX_OK) goto fail;
-    const size_t S = (size_t)cfg.vision.image_size, W = (size_t)cfg.vision.width;
+    mdl_model *m = NULL;
+    if (mdl_model_open(argv[1], MDL_TOWER_VISION, threads, &m, &err) != CDX_OK) goto fail;
+    const mdl_vision_config cfg_v = m->config.vision;
+    const size_t S = (size_t)cfg_v.image_size, W = (size_t)cfg_v.width;
     const size_t npx = (size_t)batch * 3 * S * S;
     float *px = malloc(npx * sizeof *px), *out = malloc((size_t)batch * W * sizeof *out);
     double *t = malloc((size_t)iters * sizeof *t);
@@ -57,10 +44,10 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < npx; i++) px[i] = (float)(bench_lowbias32((uint32_t)i) / 4294967296.0 * 4 - 2);
     for (int i = -1; i < iters; i++) { /* one warm-up: page faults of the mapped weights */
         double t0 = bench_now_ms();
-        if (mdl_vision_embed(v, ex, px, (size_t)batch, out, &err) != CDX_OK) goto fail;
+        if (mdl_vision_embed(m, px, (size_t)batch, out, &err) != CDX_OK) goto fail;
         if (i >= 0) t[i] = bench_now_ms() - t0;
     }
-    const double ms = bench_median(t, (size_t)iters), gf = flops_per_image(&cfg.vision) / 1e9;
+    const double ms = bench_median(t, (size_t)iters), gf = flops_per_image(&cfg_v) / 1e9;
     printf("clipdex vision fp32: batch %d, %d threads: %.1f ms/batch (median of %d), %.2f images/s, "
            "%.1f GFLOP/s (%.1f GFLOP/image)\n",
            batch, threads, ms, iters, batch / (ms / 1e3), gf * batch / (ms / 1e3), gf);
@@ -69,10 +56,7 @@ int main(int argc, char **argv) {
     free(px);
     free(out);
     free(t);
-    mdl_exec_free(ex);
-    mdl_vision_free(v);
-    mdl_weights_free(&w);
-    mdl_st_close(st);
+    mdl_model_close(m);
     return 0;
 fail:
     fprintf(stderr, "bench_vision: %s\n", err.message);

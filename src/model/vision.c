@@ -21,62 +21,69 @@
 /* Images per internal pass: bounds the activation memory (about 6 MB per image at full size). */
 #define VIS_MAX_BATCH 16
 
-struct mdl_vision {
+/* What one forward pass runs on: the model's parts and the RoPE tables of its config. */
+typedef struct vis_tower {
     mdl_vision_config cfg;
-    mdl_vision_weights w;
+    const mdl_vision_weights *w;
     const mdl_kernels *kern;
     float *rope_cos, *rope_sin; /* [grid * grid, head_width] */
-};
+} vis_tower;
 
 /* Activations of one pass of n images (T = n * tokens rows). */
 typedef struct vis_bufs {
-    float *x;       /* [T, W] residual stream */
-    float *h;       /* [T, W] normalised input of a sub-layer */
+    float *x;             /* [T, W] residual stream */
+    float *h;             /* [T, W] normalised input of a sub-layer */
     float *q, *k, *v, *o; /* [T, W] */
-    float *a, *b;   /* [T, M] MLP branches */
-    float *patches; /* [n * grid², 3 P²] */
+    float *a, *b;         /* [T, M] MLP branches */
+    float *patches;       /* [n * grid², 3 P²] */
 } vis_bufs;
 
-int mdl_vision_new(const mdl_vision_config *cfg, const mdl_vision_weights *w, mdl_vision **out,
-                   cdx_error *err) {
-    *out = NULL;
-    if (cfg->width < 1 || cfg->head_width < 4 || cfg->width % cfg->head_width != 0 ||
-        cfg->patch_size < 1 || cfg->image_size % cfg->patch_size != 0 || cfg->layers < 1 ||
-        cfg->mlp_hidden < 1)
+int mdl_vision_check_config(const mdl_vision_config *c, cdx_error *err) {
+    if (c->width < 1 || c->head_width < 4 || c->head_width % 4 != 0 ||
+        c->width % c->head_width != 0 || c->heads != c->width / c->head_width ||
+        c->patch_size < 1 || c->image_size < c->patch_size || c->image_size % c->patch_size != 0 ||
+        c->layers < 1 || c->mlp_hidden < 1)
         return cdx_fail(err, CDX_ECORRUPT,
                         "vision config: width %d, head_width %d, patch %d, image %d, layers %d "
                         "do not make an EVA02 tower",
-                        cfg->width, cfg->head_width, cfg->patch_size, cfg->image_size, cfg->layers);
-    mdl_vision *v = calloc(1, sizeof *v);
-    if (!v) return cdx_fail(err, CDX_ENOMEM, "vision: out of memory");
-    v->cfg = *cfg;
-    v->w = *w;
-    v->kern = mdl_kernels_best();
-    const int grid = cfg->image_size / cfg->patch_size;
-    const size_t tab = (size_t)grid * (size_t)grid * (size_t)cfg->head_width;
-    v->rope_cos = malloc(tab * sizeof(float));
-    v->rope_sin = malloc(tab * sizeof(float));
-    if (!v->rope_cos || !v->rope_sin) {
-        mdl_vision_free(v);
-        return cdx_fail(err, CDX_ENOMEM, "vision: out of memory");
-    }
-    if (mdl_rope_tables(grid, cfg->head_width, cfg->pt_hw_seq_len, cfg->intp_freq,
-                        cfg->rope_theta, v->rope_cos, v->rope_sin) != 0) {
-        mdl_vision_free(v);
+                        c->width, c->head_width, c->patch_size, c->image_size, c->layers);
+    const int grid = c->image_size / c->patch_size;
+    const int ft = c->intp_freq ? grid : c->pt_hw_seq_len;
+    if (ft != grid || c->pt_hw_seq_len < 1)
         return cdx_fail(err, CDX_ECORRUPT,
                         "vision config: RoPE table of pt_hw_seq_len %d (intp_freq %d) does not "
-                        "fit the %dx%d patch grid (head_width %d)",
-                        cfg->pt_hw_seq_len, cfg->intp_freq, grid, grid, cfg->head_width);
-    }
-    *out = v;
+                        "fit the %dx%d patch grid",
+                        c->pt_hw_seq_len, c->intp_freq, grid, grid);
     return CDX_OK;
 }
 
-void mdl_vision_free(mdl_vision *v) {
-    if (!v) return;
+static int vis_open(mdl_model *m, vis_tower *v, cdx_error *err) {
+    memset(v, 0, sizeof *v);
+    if (!(m->weights.towers & MDL_TOWER_VISION))
+        return cdx_fail(err, CDX_EINVAL, "%s: the model was opened without its vision tower",
+                        m->dir ? m->dir : "model");
+    int rc = mdl_vision_check_config(&m->config.vision, err);
+    if (rc) return rc;
+    v->cfg = m->config.vision;
+    v->w = &m->weights.vision;
+    v->kern = m->k ? m->k : mdl_kernels_best();
+    const int grid = v->cfg.image_size / v->cfg.patch_size;
+    const size_t tab = (size_t)grid * (size_t)grid * (size_t)v->cfg.head_width;
+    v->rope_cos = malloc(tab * sizeof(float));
+    v->rope_sin = malloc(tab * sizeof(float));
+    if (!v->rope_cos || !v->rope_sin ||
+        mdl_rope_tables(grid, v->cfg.head_width, v->cfg.pt_hw_seq_len, v->cfg.intp_freq,
+                        v->cfg.rope_theta, v->rope_cos, v->rope_sin) != 0) {
+        free(v->rope_cos);
+        free(v->rope_sin);
+        return cdx_fail(err, CDX_ENOMEM, "vision: out of memory");
+    }
+    return CDX_OK;
+}
+
+static void vis_close(vis_tower *v) {
     free(v->rope_cos);
     free(v->rope_sin);
-    free(v);
 }
 
 /* ---- Row-parallel helpers (LayerNorm and element-wise steps would otherwise run on one
@@ -96,7 +103,7 @@ static void ln_range(void *p, size_t r0, size_t r1) {
                         j->eps);
 }
 
-static void vis_layer_norm(const mdl_vision *v, mdl_exec *ex, const float *x, float *y,
+static void vis_layer_norm(const vis_tower *v, mdl_exec *ex, const float *x, float *y,
                            size_t rows, size_t dim, const float *g, const float *b) {
     ln_job j = {v->kern, x, g, b, y, dim, v->cfg.layer_norm_eps};
     mdl_exec_parallel(ex, rows, 16, ln_range, &j);
@@ -115,12 +122,12 @@ static void ew_range(void *p, size_t i0, size_t i1) {
     else j->kern->silu_mul(j->a + i0, j->b + i0, i1 - i0);
 }
 
-static void vis_add(const mdl_vision *v, mdl_exec *ex, float *a, const float *b, size_t n) {
+static void vis_add(const vis_tower *v, mdl_exec *ex, float *a, const float *b, size_t n) {
     ew_job j = {v->kern, a, b, 0};
     mdl_exec_parallel(ex, n, 4096, ew_range, &j);
 }
 
-static void vis_silu_mul(const mdl_vision *v, mdl_exec *ex, float *a, const float *b, size_t n) {
+static void vis_silu_mul(const vis_tower *v, mdl_exec *ex, float *a, const float *b, size_t n) {
     ew_job j = {v->kern, a, b, 1};
     mdl_exec_parallel(ex, n, 4096, ew_range, &j);
 }
@@ -160,7 +167,7 @@ static void attn_range(void *p, size_t b0, size_t b1) {
     free(s);
 }
 
-static int vis_attention(const mdl_vision *v, mdl_exec *ex, const float *q, const float *k,
+static int vis_attention(const vis_tower *v, mdl_exec *ex, const float *q, const float *k,
                          const float *vv, float *o, size_t n, size_t tokens, int cls_only) {
     const size_t W = (size_t)v->cfg.width;
     attn_job j = {.kern = v->kern, .q = q, .k = k, .v = vv, .o = o, .tokens = tokens, .width = W,
@@ -173,7 +180,7 @@ static int vis_attention(const mdl_vision *v, mdl_exec *ex, const float *q, cons
 }
 
 /* RoPE on the patch tokens (1 .. tokens-1) of every image. */
-static void vis_rope(const mdl_vision *v, float *x, size_t n, size_t tokens) {
+static void vis_rope(const vis_tower *v, float *x, size_t n, size_t tokens) {
     const size_t W = (size_t)v->cfg.width;
     for (size_t i = 0; i < n; i++)
         mdl_rope_apply(x + (i * tokens + 1) * W, tokens - 1, W, v->cfg.heads, v->cfg.head_width,
@@ -184,7 +191,7 @@ static void vis_rope(const mdl_vision *v, float *x, size_t n, size_t tokens) {
 
 /* The part of a block after attention, over m rows: x += proj(inner_ln(o)); x += w3(ffn_ln(
  * silu(w1 h) * w2 h)) with h = LN2(x). Uses b->h, b->a, b->b as scratch; o is overwritten. */
-static void vis_block_tail(const mdl_vision *v, mdl_exec *ex, const mdl_vision_block *blk,
+static void vis_block_tail(const vis_tower *v, mdl_exec *ex, const mdl_vision_block *blk,
                            float *x, float *o, size_t m, vis_bufs *b) {
     const size_t W = (size_t)v->cfg.width, M = (size_t)v->cfg.mlp_hidden;
     vis_layer_norm(v, ex, o, o, m, W, blk->inner_ln_g, blk->inner_ln_b);
@@ -200,7 +207,7 @@ static void vis_block_tail(const mdl_vision *v, mdl_exec *ex, const mdl_vision_b
 }
 
 /* A whole block over all n * tokens rows of b->x. */
-static int vis_block_full(const mdl_vision *v, mdl_exec *ex, const mdl_vision_block *blk,
+static int vis_block_full(const vis_tower *v, mdl_exec *ex, const mdl_vision_block *blk,
                           size_t n, size_t tokens, vis_bufs *b) {
     const size_t W = (size_t)v->cfg.width, T = n * tokens;
     vis_layer_norm(v, ex, b->x, b->h, T, W, blk->ln1_g, blk->ln1_b);
@@ -216,7 +223,7 @@ static int vis_block_full(const mdl_vision *v, mdl_exec *ex, const mdl_vision_bl
 
 /* The last block when only the CLS rows are needed: keys and values for every token, the rest
  * for the n CLS rows, gathered into xc [n, W] (the result). */
-static int vis_block_cls(const mdl_vision *v, mdl_exec *ex, const mdl_vision_block *blk,
+static int vis_block_cls(const vis_tower *v, mdl_exec *ex, const mdl_vision_block *blk,
                          size_t n, size_t tokens, vis_bufs *b, float *xc) {
     const size_t W = (size_t)v->cfg.width, T = n * tokens;
     vis_layer_norm(v, ex, b->x, b->h, T, W, blk->ln1_g, blk->ln1_b);
@@ -268,7 +275,7 @@ static int vis_bufs_alloc(const mdl_vision_config *c, size_t n, vis_bufs *b) {
 }
 
 /* x = [cls; patches · Wᵀ + bias] + pos_embed for each image. */
-static void vis_embed(const mdl_vision *v, mdl_exec *ex, const float *pixels, size_t n,
+static void vis_embed(const vis_tower *v, mdl_exec *ex, const float *pixels, size_t n,
                       vis_bufs *b) {
     const mdl_vision_config *c = &v->cfg;
     const size_t grid = (size_t)(c->image_size / c->patch_size), G2 = grid * grid;
@@ -276,62 +283,70 @@ static void vis_embed(const mdl_vision *v, mdl_exec *ex, const float *pixels, si
     const size_t S = (size_t)c->image_size, tokens = G2 + 1;
     for (size_t i = 0; i < n; i++)
         mdl_patchify(pixels + i * 3 * S * S, c->image_size, c->patch_size, b->patches + i * G2 * K);
-    mdl_linear(ex, b->patches, n * G2, K, v->w.patch_w, W, v->w.patch_b, b->h);
+    mdl_linear(ex, b->patches, n * G2, K, v->w->patch_w, W, v->w->patch_b, b->h);
     for (size_t i = 0; i < n; i++) {
         float *x = b->x + i * tokens * W;
-        memcpy(x, v->w.cls_token, W * sizeof(float));
+        memcpy(x, v->w->cls_token, W * sizeof(float));
         memcpy(x + W, b->h + i * G2 * W, G2 * W * sizeof(float));
-        v->kern->add(x, v->w.pos_embed, tokens * W);
+        v->kern->add(x, v->w->pos_embed, tokens * W);
     }
 }
 
-static int vis_forward_chunk(const mdl_vision *v, mdl_exec *ex, const float *pixels, size_t n,
-                             float *pooled, const mdl_vision_trace *trace, vis_bufs *b) {
+static int vis_forward_chunk(const vis_tower *v, mdl_exec *ex, const float *pixels, size_t n,
+                             float *pooled, mdl_trace_fn trace, void *tctx, vis_bufs *b) {
     const mdl_vision_config *c = &v->cfg;
     const size_t grid = (size_t)(c->image_size / c->patch_size), tokens = grid * grid + 1;
     const size_t W = (size_t)c->width;
     vis_embed(v, ex, pixels, n, b);
-    if (trace) trace->fn(trace->ctx, "vision.embed_out", b->x, n * tokens * W);
+    if (trace) trace(tctx, "vision.embed_out", b->x, n * tokens, W);
     const int last = c->layers - 1;
     for (int i = 0; i < last || (trace && i <= last); i++) {
-        if (vis_block_full(v, ex, &v->w.blocks[i], n, tokens, b) != 0) return -1;
+        if (vis_block_full(v, ex, &v->w->blocks[i], n, tokens, b) != 0) return -1;
         if (trace) {
             char name[48];
             snprintf(name, sizeof name, "vision.block%d_out", i);
-            trace->fn(trace->ctx, name, b->x, n * tokens * W);
+            trace(tctx, name, b->x, n * tokens, W);
         }
     }
     if (trace) {
         for (size_t i = 0; i < n; i++) memcpy(pooled + i * W, b->x + i * tokens * W, W * sizeof(float));
-    } else if (vis_block_cls(v, ex, &v->w.blocks[last], n, tokens, b, pooled) != 0) {
+    } else if (vis_block_cls(v, ex, &v->w->blocks[last], n, tokens, b, pooled) != 0) {
         return -1;
     }
-    v->kern->layer_norm(pooled, pooled, n, W, v->w.norm_g, v->w.norm_b, c->layer_norm_eps);
+    v->kern->layer_norm(pooled, pooled, n, W, v->w->norm_g, v->w->norm_b, c->layer_norm_eps);
     return 0;
 }
 
-int mdl_vision_forward(const mdl_vision *v, mdl_exec *ex, const float *pixels, size_t n,
-                       float *pooled, const mdl_vision_trace *trace, cdx_error *err) {
-    if (!v || !pixels || !pooled) return cdx_fail(err, CDX_EINVAL, "vision: NULL argument");
+int mdl_vision_forward(mdl_model *m, const float *pixels, size_t n, float *pooled,
+                       mdl_trace_fn trace, void *trace_ctx, cdx_error *err) {
+    if (!m || (n && (!pixels || !pooled))) return cdx_fail(err, CDX_EINVAL, "vision: NULL argument");
     if (n == 0) return CDX_OK;
-    const size_t S = (size_t)v->cfg.image_size, W = (size_t)v->cfg.width;
+    vis_tower v;
+    int rc = vis_open(m, &v, err);
+    if (rc) return rc;
+    const size_t S = (size_t)v.cfg.image_size, W = (size_t)v.cfg.width;
     const size_t chunk = n < VIS_MAX_BATCH ? n : VIS_MAX_BATCH;
     vis_bufs b;
-    if (vis_bufs_alloc(&v->cfg, chunk, &b) != 0)
+    if (vis_bufs_alloc(&v.cfg, chunk, &b) != 0) {
+        vis_close(&v);
         return cdx_fail(err, CDX_ENOMEM, "vision: out of memory for a batch of %zu images", chunk);
-    int rc = CDX_OK;
+    }
     for (size_t i = 0; i < n && rc == CDX_OK; i += chunk) {
-        const size_t m = n - i < chunk ? n - i : chunk;
-        if (vis_forward_chunk(v, ex, pixels + i * 3 * S * S, m, pooled + i * W, trace, &b) != 0)
+        const size_t cnt = n - i < chunk ? n - i : chunk;
+        if (vis_forward_chunk(&v, m->exec, pixels + i * 3 * S * S, cnt, pooled + i * W, trace,
+                              trace_ctx, &b) != 0)
             rc = cdx_fail(err, CDX_ENOMEM, "vision: out of memory in attention");
     }
     vis_bufs_free(&b);
+    vis_close(&v);
     return rc;
 }
 
-int mdl_vision_embed(const mdl_vision *v, mdl_exec *ex, const float *pixels, size_t n, float *out,
-                     cdx_error *err) {
-    int rc = mdl_vision_forward(v, ex, pixels, n, out, NULL, err);
-    if (rc == CDX_OK && n) v->kern->l2_normalize(out, n, (size_t)v->cfg.width);
+int mdl_vision_embed(mdl_model *m, const float *pixels, size_t n, float *out, cdx_error *err) {
+    int rc = mdl_vision_forward(m, pixels, n, out, NULL, NULL, err);
+    if (rc == CDX_OK && n) {
+        const mdl_kernels *k = m->k ? m->k : mdl_kernels_best();
+        k->l2_normalize(out, n, (size_t)m->config.vision.width);
+    }
     return rc;
 }

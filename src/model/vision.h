@@ -3,38 +3,34 @@
  * CLS + learned positions, pre-LN blocks with sub-LN in attention and MLP, q/v biases without a
  * k bias, interleaved 2-D RoPE on patch tokens, SwiGLU, final LN, CLS pooling; batched, fp32,
  * GEMMs through OpenBLAS on the model's thread pool.
+ *
+ * How to use it:
+ *     mdl_model *m;
+ *     mdl_model_open(dir, MDL_TOWER_VISION, 2, &m, &err);
+ *     float *px = malloc(n * 3 * S * S * sizeof(float));     // S = m->config.vision.image_size
+ *     mdl_preprocess_file(path, NULL, S, px, &err);           // one image per 3*S*S floats
+ *     mdl_vision_embed(m, px, n, out, &err);                  // out[n][width], norm 1 each
  */
 #ifndef CDX_MODEL_VISION_H
 #define CDX_MODEL_VISION_H
 
 #include <stddef.h>
 
-#include "model/config.h"
-#include "model/kernels.h"
-#include "model/weights.h"
+#include "model/model.h"
 
-typedef struct mdl_vision mdl_vision;
+/* Whether a vision config makes an EVA02 tower this code runs: heads divide the width, the patch
+ * divides the image, the RoPE table (pt_hw_seq_len, intp_freq) fits the patch grid. */
+int mdl_vision_check_config(const mdl_vision_config *c, cdx_error *err);
 
-/* Called with intermediate activations: "vision.embed_out" and "vision.block<i>_out" for every
- * block i, each [n, tokens, width] floats (count = n * tokens * width). */
-typedef struct mdl_vision_trace {
-    void (*fn)(void *ctx, const char *name, const float *data, size_t count);
-    void *ctx;
-} mdl_vision_trace;
+/* pixels [n, 3, S, S] (CHW per image, as mdl_preprocess_* makes them) -> out [n, width],
+ * L2-normalised (F.normalize, eps 1e-12): encode_image's output. The model needs the vision
+ * tower. Each row equals that image run alone. */
+int mdl_vision_embed(mdl_model *m, const float *pixels, size_t n, float *out, cdx_error *err);
 
-/* A tower over bound weights (which must outlive it): checks the config (heads, RoPE grid) and
- * builds the RoPE tables. Free with mdl_vision_free. */
-int mdl_vision_new(const mdl_vision_config *cfg, const mdl_vision_weights *w, mdl_vision **out,
-                   cdx_error *err);
-void mdl_vision_free(mdl_vision *v);
-
-/* pixels [n, 3, S, S] (CHW per image, S = image_size, as mdl_preprocess_* makes them) ->
- * pooled [n, width]: the final LayerNorm of the CLS token, not normalised. `trace` may be NULL. */
-int mdl_vision_forward(const mdl_vision *v, mdl_exec *ex, const float *pixels, size_t n,
-                       float *pooled, const mdl_vision_trace *trace, cdx_error *err);
-
-/* mdl_vision_forward then L2 normalisation (F.normalize, eps 1e-12): encode_image's output. */
-int mdl_vision_embed(const mdl_vision *v, mdl_exec *ex, const float *pixels, size_t n, float *out,
-                     cdx_error *err);
+/* The same before normalisation (the final LayerNorm of the CLS token), calling `trace` (when
+ * non-NULL) with "vision.embed_out" and "vision.block<i>_out" for every block i, each
+ * (images x tokens) rows of width floats, per pass of at most 16 images. */
+int mdl_vision_forward(mdl_model *m, const float *pixels, size_t n, float *pooled,
+                       mdl_trace_fn trace, void *trace_ctx, cdx_error *err);
 
 #endif

@@ -32,50 +32,46 @@ static mdl_vision_config tiny_config(void) {
 static void test_vision_refuses_a_rope_grid_mismatch(void **state) {
     (void)state;
     mdl_vision_config c = tiny_config();
-    c.pt_hw_seq_len = 16; /* EVA02 upstream's value without intp_freq: 256 != 16 patches */
-    mdl_vision_weights w;
-    memset(&w, 0, sizeof w);
-    mdl_vision *v = (mdl_vision *)&w;
     cdx_error err = {0};
-    assert_int_equal(mdl_vision_new(&c, &w, &v, &err), CDX_ECORRUPT);
-    assert_null(v);
+    assert_int_equal(mdl_vision_check_config(&c, &err), CDX_OK);
+    c.pt_hw_seq_len = 16; /* EVA02 upstream's value without intp_freq: 256 != 16 patches */
+    assert_int_equal(mdl_vision_check_config(&c, &err), CDX_ECORRUPT);
     assert_non_null(strstr(err.message, "pt_hw_seq_len 16"));
     c.intp_freq = 1; /* interpolated: fits any grid */
-    assert_int_equal(mdl_vision_new(&c, &w, &v, &err), CDX_OK);
-    mdl_vision_free(v);
+    assert_int_equal(mdl_vision_check_config(&c, &err), CDX_OK);
 }
 
 static void test_vision_refuses_heads_not_dividing_width(void **state) {
     (void)state;
     mdl_vision_config c = tiny_config();
     c.head_width = 20;
-    mdl_vision_weights w;
-    memset(&w, 0, sizeof w);
-    mdl_vision *v = NULL;
     cdx_error err = {0};
-    assert_int_equal(mdl_vision_new(&c, &w, &v, &err), CDX_ECORRUPT);
+    assert_int_equal(mdl_vision_check_config(&c, &err), CDX_ECORRUPT);
     assert_non_null(strstr(err.message, "head_width 20"));
+    c = tiny_config();
+    c.image_size = 30; /* not a whole number of patches */
+    assert_int_equal(mdl_vision_check_config(&c, &err), CDX_ECORRUPT);
 }
 
-static void test_vision_forward_bad_calls(void **state) {
+static void test_vision_needs_the_vision_tower(void **state) {
     (void)state;
-    mdl_vision_config c = tiny_config();
-    mdl_vision_weights w;
-    memset(&w, 0, sizeof w);
-    mdl_vision *v = NULL;
+    mdl_model m;
+    memset(&m, 0, sizeof m);
+    m.config.vision = tiny_config();
+    m.weights.towers = MDL_TOWER_TEXT;
+    float px[3 * 32 * 32] = {0}, out[96];
     cdx_error err = {0};
-    assert_int_equal(mdl_vision_new(&c, &w, &v, &err), CDX_OK);
-    float px[1], out[1];
-    assert_int_equal(mdl_vision_forward(v, NULL, NULL, 1, out, NULL, &err), CDX_EINVAL);
-    assert_int_equal(mdl_vision_embed(v, NULL, px, 0, out, &err), CDX_OK); /* nothing to do */
-    mdl_vision_free(v);
+    assert_int_equal(mdl_vision_embed(&m, px, 1, out, &err), CDX_EINVAL);
+    assert_non_null(strstr(err.message, "vision tower"));
+    assert_int_equal(mdl_vision_embed(&m, px, 0, out, &err), CDX_OK); /* nothing to do */
+    assert_int_equal(mdl_vision_forward(&m, NULL, 1, out, NULL, NULL, &err), CDX_EINVAL);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vision_refuses_a_rope_grid_mismatch),
         cmocka_unit_test(test_vision_refuses_heads_not_dividing_width),
-        cmocka_unit_test(test_vision_forward_bad_calls),
+        cmocka_unit_test(test_vision_needs_the_vision_tower),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

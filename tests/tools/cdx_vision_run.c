@@ -11,11 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/config.h"
 #include "model/preprocess.h"
-#include "model/safetensors.h"
 #include "model/vision.h"
-#include "model/weights.h"
 
 static const char *g_out_dir;
 
@@ -28,9 +25,9 @@ static int write_f32(const char *name, const float *data, size_t count) {
     return fclose(f) == 0 && put == count ? 0 : -1;
 }
 
-static void trace_fn(void *ctx, const char *name, const float *data, size_t count) {
+static void trace_fn(void *ctx, const char *name, const float *data, size_t rows, size_t cols) {
     (void)ctx;
-    if (write_f32(name, data, count) != 0) fprintf(stderr, "cannot write %s\n", name);
+    if (write_f32(name, data, rows * cols) != 0) fprintf(stderr, "cannot write %s\n", name);
 }
 
 static float *read_pixels(const char *path, size_t count) {
@@ -50,20 +47,19 @@ static int fail(const char *what, const cdx_error *err) {
     return 1;
 }
 
-static int run(const mdl_vision *v, mdl_exec *ex, const mdl_vision_config *c, const float *px,
-               size_t n) {
+static int run(mdl_model *m, const float *px, size_t n) {
+    const mdl_vision_config *c = &m->config.vision;
     const size_t W = (size_t)c->width, S = (size_t)c->image_size;
     float *out = malloc(n * W * sizeof *out);
     if (!out) return 1;
     cdx_error err = {0};
-    mdl_vision_trace trace = {trace_fn, NULL};
     int rc = 1;
-    if (mdl_vision_forward(v, ex, px, n, out, &trace, &err) != CDX_OK) goto done;
+    if (mdl_vision_forward(m, px, n, out, trace_fn, NULL, &err) != CDX_OK) goto done;
     if (write_f32("image_embeds", out, n * W) != 0) goto done;
-    if (mdl_vision_embed(v, ex, px, n, out, &err) != CDX_OK) goto done;
+    if (mdl_vision_embed(m, px, n, out, &err) != CDX_OK) goto done;
     if (write_f32("image_embeds_normalized", out, n * W) != 0) goto done;
     for (size_t i = 0; i < n; i++)
-        if (mdl_vision_embed(v, ex, px + i * 3 * S * S, 1, out + i * W, &err) != CDX_OK) goto done;
+        if (mdl_vision_embed(m, px + i * 3 * S * S, 1, out + i * W, &err) != CDX_OK) goto done;
     rc = write_f32("single", out, n * W);
 done:
     if (rc) fail("vision", &err);
@@ -78,42 +74,26 @@ int main(int argc, char **argv) {
     }
     g_out_dir = argv[2];
     int i = 3, threads = 2;
-    if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = atoi(argv[i + 1]), i += 2;
-    char path[4096];
+    if (strcmp(argv[i], "--threads") == 0 && i + 2 < argc) threads = atoi(argv[i + 1]), i += 2;
     cdx_error err = {0};
-    mdl_config cfg;
-    snprintf(path, sizeof path, "%s/config.json", argv[1]);
-    if (mdl_config_load(path, &cfg, &err) != CDX_OK) return fail("config", &err);
-    snprintf(path, sizeof path, "%s/model.safetensors", argv[1]);
-    mdl_safetensors *st = NULL;
-    if (mdl_st_open(path, &st, &err) != CDX_OK) return fail("weights", &err);
-    mdl_weights w;
-    mdl_vision *v = NULL;
-    mdl_exec *ex = NULL;
+    mdl_model *m = NULL;
+    if (mdl_model_open(argv[1], MDL_TOWER_VISION, threads, &m, &err) != CDX_OK)
+        return fail("model", &err);
     float *px = NULL;
     int rc = 1;
-    if (mdl_weights_bind(st, &cfg, MDL_TOWER_VISION, &w, &err) != CDX_OK) {
-        mdl_st_close(st);
-        return fail("bind", &err);
-    }
-    if (mdl_vision_new(&cfg.vision, &w.vision, &v, &err) != CDX_OK ||
-        mdl_exec_new(threads, &ex, &err) != CDX_OK) {
-        fail("setup", &err);
-        goto done;
-    }
-    const size_t S = (size_t)cfg.vision.image_size, per = 3 * S * S;
+    const size_t S = (size_t)m->config.vision.image_size, per = 3 * S * S;
     size_t n = 0;
     if (strcmp(argv[i], "pixels") == 0 && i + 2 < argc) {
         n = (size_t)atoi(argv[i + 2]);
-        px = read_pixels(argv[i + 1], n * per);
-        if (!px || n == 0) {
+        px = n ? read_pixels(argv[i + 1], n * per) : NULL;
+        if (!px) {
             fprintf(stderr, "cannot read %zu images from %s\n", n, argv[i + 1]);
             goto done;
         }
-    } else if (strcmp(argv[i], "images") == 0) {
+    } else if (strcmp(argv[i], "images") == 0 && i + 1 < argc) {
         n = (size_t)(argc - i - 1);
-        px = malloc((n ? n : 1) * per * sizeof *px);
-        if (!px || n == 0) goto done;
+        px = malloc(n * per * sizeof *px);
+        if (!px) goto done;
         for (size_t k = 0; k < n; k++)
             if (mdl_preprocess_file(argv[i + 1 + (int)k], NULL, (int)S, px + k * per, &err) != CDX_OK) {
                 fail("preprocess", &err);
@@ -124,12 +104,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "unknown input kind %s\n", argv[i]);
         goto done;
     }
-    rc = run(v, ex, &cfg.vision, px, n);
+    rc = run(m, px, n);
 done:
     free(px);
-    mdl_exec_free(ex);
-    mdl_vision_free(v);
-    mdl_weights_free(&w);
-    mdl_st_close(st);
+    mdl_model_close(m);
     return rc;
 }
