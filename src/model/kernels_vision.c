@@ -13,7 +13,7 @@ int mdl_rope_tables(int grid, int head_dim, int pt_hw_seq_len, int intp_freq, fl
     const int half = head_dim / 2, nf = half / 2;
     const int ft = intp_freq ? grid : pt_hw_seq_len;
     if (ft != grid || grid < 1 || head_dim < 4 || head_dim % 4 != 0 || pt_hw_seq_len < 1) return -1;
-    float inv[512];
+    float inv[512] = {0};
     if (nf > 512) return -1;
     for (int j = 0; j < nf; j++) {
         const float e = (float)(2 * j) / (float)half;

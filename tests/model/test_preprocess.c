@@ -79,7 +79,9 @@ static void test_preprocess_applies_exif_orientation_by_default(void **state) {
     cdx_image_opts no_exif = {.no_exif = 1};
     assert_int_equal(mdl_preprocess_file(path, NULL, SIDE, with, &err), CDX_OK);
     assert_int_equal(mdl_preprocess_file(path, &no_exif, SIDE, without, &err), CDX_OK);
-    assert_true(memcmp(with, without, COUNT * sizeof *with) != 0);
+    size_t differ = 0;
+    for (size_t k = 0; k < COUNT; k++) differ += with[k] != without[k];
+    assert_true(differ > COUNT / 2); /* turned by 90 degrees: most pixels move */
     free(with);
     free(without);
 }
