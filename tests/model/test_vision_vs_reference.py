@@ -75,6 +75,16 @@ def compare_model(tools, work, config, seed):
           read_f32(os.path.join(out, "image_embeds_normalized.f32")), io["image_embeds_normalized"].numpy())
     check(f"{config}/{seed} image_embeds_normalized (one by one)",
           read_f32(os.path.join(out, "single.f32")), io["image_embeds_normalized"].numpy())
+    if config == "tiny":
+        # more images than one internal pass holds (16): the batch is split and put back in order
+        big = np.concatenate([px[::-1], px] * 5)
+        big.tofile(px_path)
+        out = os.path.join(model, "out-big")
+        if run_tool(tools, model, out, ["pixels", px_path, str(len(big))]):
+            want = io["image_embeds_normalized"].numpy()
+            check(f"{config}/{seed} {len(big)} images in one call",
+                  read_f32(os.path.join(out, "image_embeds_normalized.f32")),
+                  np.concatenate([want[::-1], want] * 5))
     return model, io
 
 
