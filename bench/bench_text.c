@@ -7,6 +7,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 
 #include "bench_util.h"
 #include "model/text.h"
@@ -50,6 +52,14 @@ int main(int argc, char **argv) {
         printf("clipdex text (%zu tokens) batch %zu, %d threads, kernels %s: %.1f ms/batch (median "
                "of %zu), %.1f texts/s\n",
                seq, batch, mdl_exec_threads(m->exec), m->k->name, med, n, batch / (med / 1e3));
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        double text_bytes = 0;
+        for (size_t i = 0; i < mdl_st_count(m->st); i++)
+            if (strncmp(mdl_st_at(m->st, i)->name, "text_model.", 11) == 0)
+                text_bytes += (double)mdl_st_at(m->st, i)->raw_size;
+        printf("peak RSS %.0f MB; text tower weights %.0f MB (%.2fx)\n", ru.ru_maxrss / 1024.0,
+               text_bytes / 1048576.0, ru.ru_maxrss * 1024.0 / text_bytes);
     }
     free(ids);
     free(out);
