@@ -1,8 +1,8 @@
 /*
  * test_text.c — the text tower's contract on a small random model written here (hidden 12,
  * 2 layers, 6 heads, vocab 50): ALiBi slopes follow the published rule (12 and 6 heads), outputs
- * have unit norm, a padded batch row equals the sequence run alone, thread counts agree, masks
- * default to ids != [PAD], and bad input (ids outside the vocabulary, a row without tokens, a
+ * have unit norm, a padded batch row equals the sequence run alone (right or left padded),
+ * thread counts agree, masks default to ids != [PAD], and bad input (ids outside the vocabulary, a row without tokens, a
  * model opened without the text tower, a missing directory) fails with a message. Equality with
  * the PyTorch reference is test_text_ref.sh's job.
  */
@@ -169,6 +169,14 @@ static void padded_rows_equal_single_runs_and_threads_agree(void **state) {
         assert_int_equal(mdl_text_embed(m3, ids + b * S, NULL, 1, (size_t)lens[b], single, &err), CDX_OK);
         max_abs_diff_below(single, out1 + b * H, H, 1e-6f);
     }
+    /* ALiBi sees only |i - j|: the same tokens padded on the left embed alike */
+    int32_t left[S] = {0}, lmask[S] = {0};
+    for (int s = 0; s < lens[1]; s++) {
+        left[S - lens[1] + s] = ids[S + s];
+        lmask[S - lens[1] + s] = 1;
+    }
+    assert_int_equal(mdl_text_embed(m1, left, lmask, 1, S, single, &err), CDX_OK);
+    max_abs_diff_below(single, out1 + H, H, 1e-6f);
     /* rows are independent: different contents give different embeddings */
     assert_true(fabsf(out1[0] - out1[H]) > 1e-6f || fabsf(out1[1] - out1[H + 1]) > 1e-6f);
     mdl_model_close(m1);
