@@ -1,7 +1,7 @@
 /*
  * text.c — JinaBERT-v2 forward pass (jina-bert-flash-implementation with use_flash_attn=false;
  * research/jina-clip.md §1a): word + token-type-0 embeddings and LayerNorm, then post-LN layers
- * of fused-QKV attention with symmetric ALiBi and padded keys masked (-10000), and a GEGLU MLP
+ * of fused-QKV attention with symmetric ALiBi over the real keys, and a GEGLU MLP
  * (exact-erf GELU on the first half), then the mean over real tokens. Only real tokens are
  * computed (packed, pads dropped: the reference's pad-key mask gives pads exactly zero weight),
  * so padding costs nothing. Matrix products split their output columns over the pool;
@@ -21,27 +21,20 @@
  * long batches stay within the memory budget. */
 #define TXT_MLP_ROWS 256
 
-static void alibi_pow2(int n, double *out) {
+/* Slope i of the power-of-two rule for n heads: start^(i+1), start = 2^(-8/n), computed in
+ * double as the reference (Press et al.'s get_slopes) does before rounding to float32. */
+static double alibi_pow2_slope(int n, int i) {
     double start = pow(2.0, -pow(2.0, -(log2((double)n) - 3.0)));
-    for (int i = 0; i < n; i++) out[i] = start * pow(start, (double)i);
+    return start * pow(start, (double)i);
 }
 
 void mdl_alibi_slopes(int heads, float *slopes) {
-    if (heads <= 0) return;
     int closest = 1;
-    while (closest * 2 <= heads) closest *= 2;
-    double *tmp = malloc(sizeof(double) * 2 * (size_t)closest);
-    if (!tmp) { /* tiny allocation; fall back to the closed form of the power-of-two part */
-        for (int i = 0; i < heads; i++) slopes[i] = (float)pow(2.0, -8.0 * (i + 1) / heads);
-        return;
-    }
-    alibi_pow2(closest, tmp);
-    for (int i = 0; i < closest; i++) slopes[i] = (float)tmp[i];
-    if (closest < heads) {
-        alibi_pow2(2 * closest, tmp);
-        for (int i = 0; i < heads - closest; i++) slopes[closest + i] = (float)tmp[2 * i];
-    }
-    free(tmp);
+    while (closest <= heads / 2) closest *= 2;
+    /* the closest power of two's slopes, then every other slope of twice as many heads */
+    for (int i = 0; i < heads; i++)
+        slopes[i] = (float)(i < closest ? alibi_pow2_slope(closest, i)
+                                        : alibi_pow2_slope(2 * closest, 2 * (i - closest)));
 }
 
 /* Activations of one forward pass over the T real tokens of the batch, packed (pads dropped). */
