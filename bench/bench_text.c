@@ -13,6 +13,14 @@
 #include "bench_util.h"
 #include "model/text.h"
 
+/* Process CPU time (all threads), ms: on a shared machine, work per CPU-second is steadier than
+ * wall time. */
+static double cpu_now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s MODEL_DIR [THREADS] [BATCH] [TOKENS] [SECONDS]\n", argv[0]);
@@ -39,12 +47,13 @@ int main(int argc, char **argv) {
     size_t n = 0;
     int rc = 0;
     for (int w = 0; w < 2 && !rc; w++) rc = mdl_text_embed(m, ids, NULL, batch, seq, out, &err);
-    double start = bench_now_ms();
+    double start = bench_now_ms(), cpu0 = cpu_now_ms();
     while (!rc && n < 4096 && (n < 3 || bench_now_ms() - start < seconds * 1e3)) {
         double t0 = bench_now_ms();
         rc = mdl_text_embed(m, ids, NULL, batch, seq, out, &err);
         times[n++] = bench_now_ms() - t0;
     }
+    double cpu_s = (cpu_now_ms() - cpu0) / 1e3;
     if (rc) {
         fprintf(stderr, "bench_text: %s\n", err.message);
     } else {
@@ -52,6 +61,10 @@ int main(int argc, char **argv) {
         printf("clipdex text (%zu tokens) batch %zu, %d threads, kernels %s: %.1f ms/batch (median "
                "of %zu), %.1f texts/s\n",
                seq, batch, mdl_exec_threads(m->exec), m->k->name, med, n, batch / (med / 1e3));
+        int th = mdl_exec_threads(m->exec);
+        printf("CPU time %.1f ms/batch: %.1f texts per CPU-second x %d threads = %.1f texts/s if "
+               "the %d CPUs were free\n", cpu_s * 1e3 / (double)n, batch * n / cpu_s, th,
+               batch * n / cpu_s * th, th);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         double text_bytes = 0;
