@@ -38,9 +38,10 @@ typedef struct embed_run {
 
 static void embed_usage(FILE *out) {
     fputs("usage: clipdex embed (--text TEXT | --image FILE)... [--json] [embedder options]\n\n"
-          "Prints the embedding of each text and image, in the order given. Images are sent\n"
-          "to Jina as the 224px PNG thumbnail `clipdex thumb` writes. The API key comes from\n"
-          "$JINA_API_KEY or --api-key-file and is never printed.\n\n"
+          "Prints the embedding of each text and image, in the order given. With the jina\n"
+          "backend, images are sent to Jina as the 224px PNG thumbnail `clipdex thumb` writes;\n"
+          "the API key comes from $JINA_API_KEY or --api-key-file and is never printed. With\n"
+          "the local backend, jina-clip-v1 runs in-process from --model DIR (offline, no key).\n\n"
           "options:\n"
           "  --text TEXT          a text to embed (repeatable)\n"
           "  --image FILE         an image to embed (repeatable)\n"
@@ -234,7 +235,7 @@ int cmd_embed(int argc, char **argv) {
     }
     size_t missing = embed_print(&r);
     fflush(stdout);
-    if (!r.json || cdx_embedder_tokens(e))
+    if (cdx_embedder_tokens(e) || (!r.json && strcmp(cdx_embedder_backend(e), "local")))
         fprintf(stderr, "tokens: %" PRIu64 "\n", cdx_embedder_tokens(e));
     if (status != CDX_OK) cli_errorf("%s", err.message[0] ? err.message : cdx_strerror(status));
     cdx_embedder_free(e);

@@ -246,7 +246,10 @@ static float *search_embed_query(const cdx_table *t, search_opts *o, uint32_t di
 {
     if (!o->eopts.backend) {
         const char *b = cdx_table_metadata(t, "clipdex.backend");
-        if (b && (!strcmp(b, "jina") || !strcmp(b, "local"))) o->eopts.backend = b;
+        /* The recorded backend when it can start here; else the default rule (any backend
+         * of the table's model gives the same vectors, and the model is checked below). */
+        if (b && (!strcmp(b, "jina") || !strcmp(b, "local")) && cli_backend_usable(&o->eopts, b))
+            o->eopts.backend = b;
     }
     cdx_embedder *e = NULL;
     int rc = cli_open_embedder(&o->eopts, &e);

@@ -6,10 +6,12 @@
 #include "embedder_opts.h"
 
 #include "cli.h"
+#include "model_dir.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define EOPTS_KEY_MAX 4096
 
@@ -54,14 +56,22 @@ static int eopts_open_jina(const cli_embedder_opts *o, cdx_embedder **out) {
     explicit_bzero(key, sizeof key);
     if (rc == CDX_OK) return 0;
     cli_errorf("%s", err.message[0] ? err.message : cdx_strerror(rc));
+    if (!o->backend && rc == CDX_EAUTH)
+        fputs("  or embed offline with the local model: clipdex model fetch, then --backend local\n",
+              stderr);
     return CLI_EXIT_STOPPED;
 }
 
 static int eopts_open_local(const cli_embedder_opts *o, cdx_embedder **out) {
-    (void)o;
-    *out = NULL;
-    cli_errorf("the local backend is not built yet (use --backend jina)");
-    return CLI_EXIT_USAGE;
+    char *dir = cli_model_dir(o->model_dir);
+    if (!dir) return CLI_EXIT_USAGE;
+    cdx_local_opts lo = {.threads = o->threads, .text_batch = o->batch, .image_batch = o->batch};
+    cdx_error err = {0};
+    int rc = cdx_embedder_open_local(dir, &lo, out, &err);
+    free(dir);
+    if (rc == CDX_OK) return 0;
+    cli_errorf("%s", err.message[0] ? err.message : cdx_strerror(rc));
+    return rc == CDX_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_STOPPED;
 }
 
 static const eopts_backend backends[] = {
@@ -69,8 +79,41 @@ static const eopts_backend backends[] = {
     {"local", eopts_open_local},
 };
 
+/* Whether the local model directory has the files the local backend needs. */
+static int eopts_local_present(const cli_embedder_opts *o) {
+    static const char *const need[] = {"config.json", "model.safetensors"};
+    char *dir = cli_model_dir(o->model_dir);
+    int ok = dir != NULL;
+    for (size_t i = 0; ok && i < sizeof need / sizeof need[0]; i++) {
+        size_t n = strlen(dir) + strlen(need[i]) + 2;
+        char *p = malloc(n);
+        struct stat st;
+        if (p) snprintf(p, n, "%s/%s", dir, need[i]);
+        ok = p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
+        free(p);
+    }
+    free(dir);
+    return ok;
+}
+
+int cli_backend_usable(const cli_embedder_opts *o, const char *name) {
+    if (!strcmp(name, "jina")) {
+        const char *key = getenv("JINA_API_KEY");
+        return o->api_key_file || (key && *key);
+    }
+    return !strcmp(name, "local") && eopts_local_present(o);
+}
+
+const char *cli_default_backend(const cli_embedder_opts *o) {
+    const char *env = getenv("CLIPDEX_MODEL");
+    if (o->backend) return o->backend;
+    if (o->model_dir || (env && *env)) return "local";
+    if (!cli_backend_usable(o, "jina") && cli_backend_usable(o, "local")) return "local";
+    return "jina";
+}
+
 int cli_open_embedder(const cli_embedder_opts *o, cdx_embedder **out) {
-    const char *name = o->backend ? o->backend : "jina";
+    const char *name = cli_default_backend(o);
     *out = NULL;
     for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
         if (!strcmp(name, backends[i].name)) return backends[i].open(o, out);
@@ -104,6 +147,8 @@ int cli_embedder_opt(cli_embedder_opts *o, int argc, char **argv, int *i) {
         rc = v ? 0 : -1;
     } else if (!strcmp(a, "--batch")) {
         rc = cli_parse_int(a, v, 1, 2048, &o->batch);
+    } else if (!strcmp(a, "--threads")) {
+        rc = cli_parse_int(a, v, 1, 1024, &o->threads);
     } else if (!strcmp(a, "--timeout")) {
         rc = eopts_parse_seconds(a, v, &o->timeout_s);
     } else {
@@ -115,12 +160,18 @@ int cli_embedder_opt(cli_embedder_opts *o, int argc, char **argv, int *i) {
 }
 
 void cli_embedder_opts_help(FILE *out) {
-    fputs("  --backend NAME       jina (Jina's API, the default) or local (the model in-process)\n"
+    fputs("  --backend NAME       jina (Jina's API) or local (jina-clip-v1 run in-process);\n"
+          "                       default: local when --model or $CLIPDEX_MODEL is given, or\n"
+          "                       when no Jina API key is set and the default model directory\n"
+          "                       holds a model; jina otherwise\n"
           "  --jina-url URL       API base URL (default $CLIPDEX_JINA_URL, else https://api.jina.ai)\n"
           "  --api-key-file FILE  read the Jina API key from FILE (default: $JINA_API_KEY)\n"
-          "  --batch N            inputs per API request, 1..2048 (default 32)\n"
+          "  --batch N            inputs per API request, 1..2048 (default 32); local: inputs\n"
+          "                       per forward pass, 1..256 (default 16 texts, 8 images)\n"
           "  --timeout S          seconds per API request before it is retried (default 60)\n"
-          "  --model DIR          the local backend's model directory\n",
+          "  --model DIR          the local model directory (default $CLIPDEX_MODEL, else\n"
+          "                       $XDG_CACHE_HOME/clipdex/jina-clip-v1; `clipdex model fetch`)\n"
+          "  --threads N          threads of the local model (default: one per CPU)\n",
           out);
 }
 

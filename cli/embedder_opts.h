@@ -15,12 +15,13 @@
 #define CLI_EXIT_STOPPED 3
 
 typedef struct cli_embedder_opts {
-    const char *backend;      /* "jina" (default) or "local" */
+    const char *backend;      /* "jina" or "local"; NULL: cli_default_backend */
     const char *jina_url;     /* NULL: $CLIPDEX_JINA_URL, else https://api.jina.ai */
     const char *api_key_file; /* NULL: $JINA_API_KEY */
     int batch;                /* inputs per request; 0: the backend's default */
     double timeout_s;         /* per-request timeout; 0: the backend's default */
-    const char *model_dir;    /* the local backend's model directory (placeholder) */
+    const char *model_dir;    /* the local model directory; NULL: cli_model_dir's default */
+    int threads;              /* local backend threads; 0: one per CPU */
 } cli_embedder_opts;
 
 /* If argv[*i] is an embedder option, consumes it and its value (advancing *i) and returns 1;
@@ -29,6 +30,15 @@ int cli_embedder_opt(cli_embedder_opts *o, int argc, char **argv, int *i);
 
 /* Prints the help lines of the embedder options (two-space indent, as the commands' help). */
 void cli_embedder_opts_help(FILE *out);
+
+/* Whether backend `name` can start: "jina" with an API key (environment or key file), "local"
+ * with config.json and model.safetensors in the model directory. */
+int cli_backend_usable(const cli_embedder_opts *o, const char *name);
+
+/* The backend to use: --backend when given; else local when --model or $CLIPDEX_MODEL names a
+ * model directory, or when no API key is set and the default directory holds a model; else jina
+ * (whose error then says what is missing). */
+const char *cli_default_backend(const cli_embedder_opts *o);
 
 /* Opens the backend the options name. On failure prints "clipdex: <reason>" and returns the exit
  * status to use (CLI_EXIT_USAGE for an unknown or unbuilt backend or unreadable key file,

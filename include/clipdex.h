@@ -460,6 +460,20 @@ typedef struct cdx_jina_opts {
 /* Opens the Jina backend (model "jina-clip-v1", 768 dimensions). Fails with CDX_EAUTH when no
  * key is given or found; makes no request until something is embedded. */
 int cdx_embedder_open_jina(const cdx_jina_opts *opts, cdx_embedder **out, cdx_error *err);
+
+/* Options of the local backend; zero-initialised fields take the defaults shown. */
+typedef struct cdx_local_opts {
+    int threads;     /* threads the model runs on (0: one per online CPU) */
+    int text_batch;  /* texts per forward pass, padded to the longest (0: 16; at most 256) */
+    int image_batch; /* images per forward pass (0: 8; at most 256) */
+} cdx_local_opts;
+
+/* Opens the local backend on a jina-clip-v1 model directory (config.json, model.safetensors,
+ * tokenizer.json or vocab.txt; `clipdex model fetch` downloads them): model "jina-clip-v1",
+ * dimension from config.json. Fails with CDX_ENOTFOUND, saying how to get a model, when a file is
+ * missing. Each tower's weights are bound on its first use (the file is memory-mapped). */
+int cdx_embedder_open_local(const char *model_dir, const cdx_local_opts *opts, cdx_embedder **out,
+                            cdx_error *err);
 void cdx_embedder_free(cdx_embedder *e);
 
 /* The model's name ("jina-clip-v1"), the backend's ("jina", "local") and the vector length. */
