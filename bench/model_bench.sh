@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# model_bench.sh [--threads N] [--seconds S] [--strict] — the local model's benchmark in one
+# command: builds clipdex with -DCDX_BENCH=ON if needed, writes full-size random jina-clip-v1
+# weights once (seed 0, build/bench-data/jina-clip-full-seed0, ~890 MB), then in the same run
+# measures clipdex's towers (bench_vision: images/s at batch 8 and GFLOP/s against OpenBLAS's sgemm
+# on the same pool; bench_text: texts/s at batch 8 x 16 tokens) and the PyTorch reference's
+# vision_forward / text_forward (tests/model/reference/jina_clip_ref.py, the code `jina_clip_ref.py
+# bench` times, via bench_vision_ref.py and text_bench_pair.py, OMP_WAIT_POLICY=PASSIVE) on the
+# same weights file, N threads each (default 2), wall clock and CPU time, and prints a table.
+# A run during which other processes used more than 10% of the CPUs is flagged NOISY in the table
+# (wall-clock numbers then measure the neighbours); --strict refuses to print it (exit 4).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${CDX_BUILD_DIR:-$root/build}
+py=/usr/bin/python3
+ref="$root/tests/model/reference/jina_clip_ref.py"
+threads=2
+seconds=5
+strict=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --threads) threads=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --strict) strict=1; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "usage: bench/model_bench.sh [--threads N] [--seconds S] [--strict]" >&2; exit 2 ;;
+  esac
+done
+# shellcheck source=bench/quiet.sh
+. "$root/bench/quiet.sh"
+
+if [ ! -x "$build/bench/bench_vision" ] || [ ! -x "$build/bench/bench_text" ]; then
+  "$root/scripts/build.sh" "$build" -DCDX_BENCH=ON >/dev/null
+else
+  "$root/scripts/build.sh" "$build" >/dev/null
+fi
+"$py" -c 'import torch' 2>/dev/null || { echo "model_bench: $py lacks torch (apt-get install python3-torch)" >&2; exit 2; }
+data="$build/bench-data"
+model="$data/jina-clip-full-seed0"
+if [ ! -s "$model/model.safetensors" ]; then
+  echo "writing full-size random weights to $model (once, ~890 MB)" >&2
+  "$py" "$ref" make --config full --seed 0 --out "$model" >/dev/null
+fi
+mkdir -p "$data/model-bench"
+out="$data/model-bench"
+
+before=$(busy_percent)
+load0=$(cut -d' ' -f1 /proc/loadavg)
+quiet_start
+# Images: clipdex's bench_vision, then the reference's vision_forward (bench_vision_ref.py) on the
+# same weights file. Texts: text_bench_pair.py alternates bench_text and the reference's
+# text_forward, round by round. Every side reports wall-clock and CPU-time rates.
+"$build/bench/bench_vision" "$model" --threads "$threads" --batch 8 --iters 5 > "$out/vision_c.txt"
+OMP_WAIT_POLICY=PASSIVE "$py" "$root/bench/bench_vision_ref.py" "$ref" "$model" \
+  --threads "$threads" --batch 8 --iters 3 > "$out/vision_ref.txt"
+OMP_WAIT_POLICY=PASSIVE "$py" "$root/bench/text_bench_pair.py" "$model" "$build/bench/bench_text" \
+  --threads "$threads" --rounds 2 --seconds "$seconds" > "$out/text_pair.txt"
+other=$(quiet_other_percent)
+load1=$(cut -d' ' -f1 /proc/loadavg)
+
+num() { grep -oE -e "$1" "$2" | head -1 | grep -oE '[0-9]+(\.[0-9]+)?' | tail -1; }
+# The median of the numbers matched in each line (text_bench_pair.py prints one line per round).
+med() { grep -oE -e "$1" "$2" | grep -oE '[0-9]+(\.[0-9]+)?$' | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+c_img=$(num '"images_per_s": [0-9.]+' "$out/vision_c.txt")
+c_gf=$(num '"gflops": [0-9.]+' "$out/vision_c.txt")
+c_img_cpu=$(num '> [0-9.]+ images/s' "$out/vision_c.txt")
+sgemm=$(num 'threads: [0-9.]+ GFLOP/s' "$out/vision_c.txt")
+r_img=$(num '[0-9.]+ images/s$' "$out/vision_ref.txt")
+r_img_cpu=$(num '> [0-9.]+ images/s' "$out/vision_ref.txt")
+c_txt=$(med 'clipdex [0-9.]+' "$out/text_pair.txt")
+r_txt=$(med 'PyTorch [0-9.]+' "$out/text_pair.txt")
+c_txt_cpu=$(med 'CPU time [0-9.]+' "$out/text_pair.txt")
+r_txt_cpu=$(med 'vs [0-9.]+' "$out/text_pair.txt")
+torch_v=$("$py" -c 'import torch; print(torch.__version__)')
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
+
+noisy=0
+if [ "$other" -gt 10 ] || [ "$before" -gt 10 ]; then noisy=1; fi
+if [ "$noisy" = 1 ] && [ "$strict" = 1 ]; then
+  echo "model_bench: refusing to report: other processes used ${other}% of the CPUs during the run" \
+       "(${before}% just before; load average $load0 -> $load1)" >&2
+  exit 4
+fi
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+echo
+echo "jina-clip-v1 fp32, full-size random weights (seed 0), $threads threads, $(nproc) CPUs: $cpu"
+echo "PyTorch $torch_v (OMP_WAIT_POLICY=PASSIVE); OpenBLAS sgemm on clipdex's pool: $sgemm GFLOP/s"
+if [ "$noisy" = 1 ]; then
+  echo "NOISY RUN: other processes used ${other}% of the CPUs during the run (${before}% just before;"
+  echo "load average $load0 -> $load1). The wall-clock columns measure the neighbours too; the"
+  echo "CPU-time columns (work per CPU-second x $threads) estimate $threads quiet cores."
+fi
+echo
+echo "| $threads threads | clipdex fp32 | PyTorch | ratio | clipdex fp32, CPU time | PyTorch, CPU time | ratio, CPU time | clipdex int8 |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| images/s (batch 8) | $c_img | $r_img | $(ratio "$c_img" "$r_img") | $c_img_cpu | $r_img_cpu | $(ratio "$c_img_cpu" "$r_img_cpu") | not wired yet |"
+echo "| texts/s (batch 8 x 16 tokens) | $c_txt | $r_txt | $(ratio "$c_txt" "$r_txt") | $c_txt_cpu | $r_txt_cpu | $(ratio "$c_txt_cpu" "$r_txt_cpu") | not wired yet |"
+echo
+awk -v g="$c_gf" -v s="$sgemm" 'BEGIN { p = 0; if (s > 0) p = 100 * g / s;
+  printf "clipdex vision tower: %.1f GFLOP/s (35.1 GFLOP per image) = %.0f%% of OpenBLAS sgemm (%.1f GFLOP/s)\n", g, p, s }'
+echo "(raw outputs: $out/)"
