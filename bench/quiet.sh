@@ -33,5 +33,5 @@ quiet_other_percent() {
     split(a, x, " "); split(b, y, " ");
     total = y[1] - x[1]; busy = (y[2] - x[2]) - (y[3] - x[3]);
     if (busy < 0) busy = 0;
-    printf "%d\n", total > 0 ? 100 * busy / total : 0 }'
+    p = 0; if (total > 0) p = 100 * busy / total; printf "%d\n", p }'
 }
