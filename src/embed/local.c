@@ -72,6 +72,7 @@ static int local_check_model_type(const char *dir, cdx_error *err) {
     if (!buf) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", path);
     cJSON *root = n <= (size_t)LOCAL_CONFIG_MAX ? cJSON_ParseWithLength(buf, n) : NULL;
     free(buf);
+    if (!root) return cdx_fail(err, CDX_ECORRUPT, "%s: not a JSON file of at most 1 MiB", path);
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "model_type");
     int ok = cJSON_IsString(type) && !strcmp(type->valuestring, "jina_clip");
     cJSON_Delete(root);

@@ -6,6 +6,7 @@
 # the default model directory holds a model; a missing model says how to get one (exit 3);
 # `index --backend local` then `search --image X` finds X first at _distance ~0 and `search
 # --text` works, with no key and an unreachable API URL; tables of another dimension are refused.
+# With CDX_FULL_MODEL=DIR (full-size weights from the reference), the equality is also checked there.
 # Skips (77) without torch in /usr/bin/python3.
 set -euo pipefail
 : "${CLIPDEX:?}" "${CDX_TOOLS:?}" "${CDX_FIXTURES:?}" "${CDX_SOURCE:?}"
@@ -103,4 +104,18 @@ grep -q "cannot query it with jina-clip-v1 (96-d)" mism_search.err || fail "sear
 run 1 mism_index index img --db "$tmp/db" --table other --backend local --model "$model"
 grep -q "refusing to add vectors of model jina-clip-v1 (96-d" mism_index.err ||
   fail "index mismatch: $(cat mism_index.err)"
+# Optional: the same equality on full-size weights (CDX_FULL_MODEL=DIR written by
+# `jina_clip_ref.py make --config full`, e.g. build/bench-data/jina-clip-full-seed0).
+if [ -n "${CDX_FULL_MODEL:-}" ]; then
+  full="$tmp/full"
+  mkdir "$full"
+  ln -s "$CDX_FULL_MODEL/config.json" "$CDX_FULL_MODEL/model.safetensors" "$full/"
+  cp "$CDX_FIXTURES/tokenizer/tokenizer.json" "$full/"
+  finputs=(text:"A photo of a cat, sitting on the mat!" image:"$img/jpeg_exif_orient6_800x600.jpg"
+           text:"Ünïcödé 東京 tower" image:"$img/webp_lossy_1500x1000.webp")
+  run 0 full embed --model "$full" --json --text "${finputs[0]#text:}" --image "${finputs[1]#image:}" \
+    --text "${finputs[2]#text:}" --image "${finputs[3]#image:}"
+  "$py" "$CDX_SOURCE/tests/cli/local_embed_ref.py" "$CDX_SOURCE" "$full" \
+    "$CDX_FIXTURES/tokenizer/vocab.txt" "$tmp/full.out" "${finputs[@]}" || fail "full-size embeddings differ"
+fi
 echo "ok"

@@ -93,6 +93,9 @@ static void test_other_model_type_is_refused(void **state) {
     assert_int_equal(cdx_embedder_open_local(d.path, NULL, &e, &err), CDX_EUNSUPPORTED);
     assert_non_null(strstr(err.message, "not a jina-clip model"));
     assert_null(e);
+    local_write(&d, "config.json", "{\"model_type\":");
+    assert_int_equal(cdx_embedder_open_local(d.path, NULL, &e, &err), CDX_ECORRUPT);
+    assert_non_null(strstr(err.message, "config.json: not a JSON file"));
     local_remove(&d);
 }
 
