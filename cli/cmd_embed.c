@@ -50,8 +50,9 @@ static void embed_usage(FILE *out) {
     cli_embedder_opts_help(out);
     fputs("  -h, --help           show this help\n\n"
           "exit status: 0 every input embedded, 1 some images could not be read or decoded,\n"
-          "2 usage error, 3 the embedding service stopped the run (bad key, no credit,\n"
-          "rejected request, retries exhausted); inputs embedded before a stop are printed.\n",
+          "2 usage error, 3 no embedder (no API key, no local model) or the embedding service\n"
+          "stopped the run (bad key, no credit, rejected request, retries exhausted); inputs\n"
+          "embedded before a stop are printed.\n",
           out);
 }
 
