@@ -173,6 +173,7 @@ typedef struct cdx_walk_entry {
     const char *message; /* "<path>: <reason>" when status != CDX_OK, "" otherwise */
     uint64_t size;       /* file size in bytes (0 for errors) */
     int64_t mtime;       /* modification time, seconds since the epoch (0 for errors) */
+    int64_t mtime_ns;    /* the same in nanoseconds (0 for errors) */
 } cdx_walk_entry;
 
 /* Called once per entry, in walk order. Return 0 to go on; any other value stops the walk and
@@ -479,6 +480,83 @@ int cdx_embed_texts(cdx_embedder *e, const char *const *texts, size_t n, float *
  * item_errs[i] (n entries, may be NULL) says why; the call still returns CDX_OK. */
 int cdx_embed_images(cdx_embedder *e, const cdx_blob *images, size_t n, const cdx_image_opts *opts,
                      float *out, uint8_t *done, cdx_error *item_errs, cdx_error *err);
+
+/* ---- Indexing: table metadata, replace commits, the index job ----------------------------- */
+
+/* The value of table metadata `key` (Lance manifest `table_metadata`) in the version `t` is at,
+ * or the value staged on `t` by cdx_table_set_metadata; NULL when absent. Valid until `t` moves
+ * to another version or is closed. clipdex records "clipdex.model", "clipdex.backend",
+ * "clipdex.dim" and "clipdex.next_file_id" on the tables it indexes. */
+const char *cdx_table_metadata(const cdx_table *t, const char *key);
+
+/* Stages metadata `key` = `value` on `t`: the next commit through `t` (add, appender, delete)
+ * writes it into the new version; later commits (clipdex's or LanceDB's) carry it forward. */
+int cdx_table_set_metadata(cdx_table *t, const char *key, const char *value, cdx_error *err);
+
+/* Like cdx_appender_commit, but the same new version also deletes the rows of the table (as it
+ * was before this commit) whose utf8 column `col` equals one of the `n` values: a Lance Update,
+ * so readers see either the old rows or the new ones, never neither. *deleted (may be NULL)
+ * gets the number of rows deleted. Frees `a`, also on failure (nothing committed then). */
+int cdx_appender_commit_replace(cdx_appender *a, const char *col, const char *const *values,
+                                size_t n, uint64_t *deleted, cdx_error *err);
+
+/* How cdx_index_run indexes. Zero-initialised options are the defaults. */
+typedef struct cdx_index_opts {
+    const char *table;      /* NULL: "images" */
+    size_t batch;           /* images embedded and committed together (0: 256) */
+    size_t max_batch_bytes; /* file bytes held for one batch (0: 64 MiB) */
+    double commit_seconds;  /* also commit pending rows this often (0: 30 s) */
+    int dry_run;            /* nonzero: embed and write nothing, report what would be embedded */
+    int prune;              /* nonzero: delete rows whose files no longer exist */
+    cdx_image_opts image;   /* how images are read (EXIF, pixel limit) */
+    cdx_walk_opts walk;     /* how paths are walked */
+} cdx_index_opts;
+
+/* Counts of an index run (so far, or in total at the end). */
+typedef struct cdx_index_summary {
+    uint64_t files;        /* files found by the walk */
+    uint64_t todo;         /* of those, new or changed (known once the walk is done) */
+    uint64_t indexed;      /* embedded and committed */
+    uint64_t unchanged;    /* same path, size and mtime as their row: nothing done */
+    uint64_t reused;       /* same content as a stored row: its vector copied, no embedding */
+    uint64_t pruned;       /* rows deleted because their files are gone (with prune) */
+    uint64_t failed;       /* files that could not be read, decoded or embedded */
+    uint64_t tokens;       /* tokens the embedder billed during the run */
+    int64_t dry_run_tokens;/* dry run: estimated tokens of the images that would be embedded */
+    int api_stopped;       /* nonzero: the embedder stopped the run (rows done were committed) */
+} cdx_index_summary;
+
+/* What an index run reports as it goes. */
+typedef enum cdx_index_event_kind {
+    CDX_INDEX_FAILED,      /* one file failed: path and message say which and why */
+    CDX_INDEX_WOULD_EMBED, /* dry run: path would be embedded, for `tokens` tokens */
+    CDX_INDEX_COMMITTED,   /* a batch was committed (summary so far) */
+    CDX_INDEX_PROGRESS,    /* a file was handled (summary so far) */
+} cdx_index_event_kind;
+
+typedef struct cdx_index_event {
+    cdx_index_event_kind kind;
+    const char *path;                 /* FAILED, WOULD_EMBED */
+    const char *message;              /* FAILED: "<path>: <reason>" */
+    int64_t tokens;                   /* WOULD_EMBED */
+    const cdx_index_summary *summary; /* the counts so far */
+} cdx_index_event;
+
+typedef void (*cdx_index_fn)(const cdx_index_event *ev, void *user);
+
+/* Indexes the images under `n` paths (walked as cdx_walk does) into table opts->table of
+ * `db_dir` (created when missing) with embedder `e` (may be NULL for a dry run): one row per
+ * image with file_id, file_name, vector, size, mtime_ns, content_hash (SHA-256 hex), width and
+ * height. Unchanged files are skipped, changed ones re-embedded and their rows replaced in one
+ * version each batch, moved or copied ones reuse a stored vector; rows are committed every
+ * batch, so an interrupted run loses at most one batch and a rerun does only what is missing.
+ * A table made with only file_id, file_name and vector (the recipe's schema) is appended to,
+ * its rows matched by file_name. Refuses (CDX_EINVAL) a table whose model differs from e's.
+ * Per-file failures are reported to `fn` and counted, not returned. Returns 0, or the error
+ * that stopped the run (an embedder error sets summary->api_stopped). */
+int cdx_index_run(const char *db_dir, const char *const *paths, size_t n, cdx_embedder *e,
+                  const cdx_index_opts *opts, cdx_index_fn fn, void *user,
+                  cdx_index_summary *summary, cdx_error *err);
 
 /* ---- Model files: jina-clip-v1's tokenizer, and downloading the model ---------------------- */
 
