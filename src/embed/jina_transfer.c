@@ -258,22 +258,25 @@ static void jina_pump(jina_job *job, long wait_ms) {
     int running = 0;
     curl_multi_perform(job->multi, &running);
     CURLMsg *msg;
-    int left;
+    int left, changed = 0;
     while ((msg = curl_multi_info_read(job->multi, &left)))
         if (msg->msg == CURLMSG_DONE) {
             jina_slot *s = NULL;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
             jina_finished(job, s, msg->data.result);
+            changed = 1;
         }
     int64_t now = jina_now_ms();
     for (int i = 0; i < job->nslots; i++) {
         jina_slot *s = &job->slots[i];
         if (s->state != SLOT_WAITING) continue;
+        changed |= job->stopped || s->due_ms <= now;
         if (job->stopped) jina_slot_release(s);
         else if (s->due_ms <= now) jina_launch(job, s);
         else if (s->due_ms - now < wait_ms) wait_ms = (long)(s->due_ms - now);
     }
-    if (wait_ms > 0) curl_multi_poll(job->multi, NULL, 0, (int)wait_ms, NULL);
+    /* a slot freed or restarted: let the caller act before waiting on the network */
+    if (wait_ms > 0 && !changed) curl_multi_poll(job->multi, NULL, 0, (int)wait_ms, NULL);
 }
 
 /* Encodes inputs into job->next until it is full (count or bytes) or the inputs run out. */
