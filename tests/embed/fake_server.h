@@ -47,7 +47,7 @@ static const char *fake_tool_path(void) {
     if (n <= 0) fail_msg("cannot find the test executable");
     path[n] = '\0';
     char *slash = strrchr(path, '/');
-    strcpy(slash, "/tools/fake_jina");
+    snprintf(slash, 32, "/tools/fake_jina");
     return path;
 }
 
@@ -65,9 +65,10 @@ static void fake_start(fake_server *f, const char *key, const char *const *extra
     snprintf(port_file, sizeof port_file, "%s/port", f->dir);
     snprintf(f->log, sizeof f->log, "%s/log", f->dir);
     const char *argv[64] = {fake_tool_path(), "--port-file", port_file, "--key", key,
-                            "--log", f->log};
+                            "--log",          f->log};
     size_t argc = 7;
-    for (size_t i = 0; extra && extra[i] && argc < 63; i++) argv[argc++] = extra[i];
+    for (size_t i = 0; extra && extra[i] && argc < 63; i++)
+        argv[argc++] = extra[i];
     argv[argc] = NULL;
     f->pid = fork();
     if (f->pid < 0) fail_msg("fork failed");
@@ -122,7 +123,7 @@ static size_t fake_read_log(const fake_server *f, fake_log_line *lines, size_t c
     char buf[512];
     size_t n = 0;
     while (fgets(buf, sizeof buf, p)) {
-        fake_log_line l;
+        fake_log_line l = {0};
         if (sscanf(buf,
                    "{\"n\":%lu,\"status\":%d,\"inputs\":%zu,\"images\":%zu,\"texts\":%zu,"
                    "\"tokens\":%" SCNu64 ",\"bytes\":%zu}",
@@ -138,8 +139,10 @@ static size_t fake_read_log(const fake_server *f, fake_log_line *lines, size_t c
 /* The fake's vector for "text:" + text or "image:" + base64 (see fake_jina.c). */
 static void fake_vector(const char *prefix, const char *value, size_t dim, float *out) {
     uint64_t h = UINT64_C(14695981039346656037);
-    for (const char *p = prefix; *p; p++) h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
-    for (const char *p = value; *p; p++) h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
+    for (const char *p = prefix; *p; p++)
+        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
+    for (const char *p = value; *p; p++)
+        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
     double *v = malloc(dim * sizeof *v), norm = 0;
     if (!v) fail_msg("out of memory");
     for (size_t j = 0; j < dim; j++) {
@@ -152,7 +155,8 @@ static void fake_vector(const char *prefix, const char *value, size_t dim, float
         norm += v[j] * v[j];
     }
     norm = sqrt(norm);
-    for (size_t j = 0; j < dim; j++) out[j] = (float)(v[j] / norm);
+    for (size_t j = 0; j < dim; j++)
+        out[j] = (float)(v[j] / norm);
     free(v);
 }
 

@@ -18,12 +18,15 @@
 #define DIM 768
 #define KEY "sk-SECRET-c0ffee-4242-do-not-leak"
 
-static const char *const words[] = {"a dog on a beach", "red car", "x", "  two  words ",
-                                    "a cat\non a mat", "quote \" and \\ backslash", "naïve café"};
+static const char *const words[] = {
+    "a dog on a beach",          "red car",   "x", "  two  words ", "a cat\non a mat",
+    "quote \" and \\ backslash", "naïve café"};
 #define NWORDS (sizeof words / sizeof words[0])
 
 /* Every message the library produced must be free of the key. */
-static void assert_no_key(const cdx_error *err) { assert_null(strstr(err->message, KEY)); }
+static void assert_no_key(const cdx_error *err) {
+    assert_null(strstr(err->message, KEY));
+}
 
 static cdx_embedder *open_fake(const fake_server *f, cdx_jina_opts o) {
     o.base_url = f->url;
@@ -35,7 +38,9 @@ static cdx_embedder *open_fake(const fake_server *f, cdx_jina_opts o) {
 }
 
 /* Starts the fake with the NULL-terminated extra arguments. */
-static void start(fake_server *f, const char *const *extra) { fake_start(f, KEY, extra); }
+static void start(fake_server *f, const char *const *extra) {
+    fake_start(f, KEY, extra);
+}
 
 static uint64_t word_count(const char *s) {
     uint64_t n = 0;
@@ -53,7 +58,8 @@ static void assert_text_row(const float *row, const char *text) {
     fake_vector("text:", text, DIM, want);
     double norm = 0;
     for (size_t j = 0; j < DIM; j++) {
-        if (row[j] != want[j]) fail_msg("%s: value %zu is %.9g, want %.9g", text, j, row[j], want[j]);
+        if (row[j] != want[j])
+            fail_msg("%s: value %zu is %.9g, want %.9g", text, j, row[j], want[j]);
         norm += (double)row[j] * row[j];
     }
     assert_true(fabs(sqrt(norm) - 1.0) < 1e-5);
@@ -78,7 +84,8 @@ static const char **numbered(size_t n) {
 }
 
 static void free_numbered(const char **t, size_t n) {
-    for (size_t i = 0; i < n; i++) free((void *)t[i]);
+    for (size_t i = 0; i < n; i++)
+        free((void *)t[i]);
     free(t);
 }
 
@@ -103,7 +110,7 @@ static void test_texts_sorted_exact_unit_and_tokens_summed(void **state) {
     /* a second call adds its usage */
     assert_int_equal(embed_n(e, 1, (const char **)words, out, done, &err), CDX_OK);
     assert_int_equal(cdx_embedder_tokens(e), tokens + word_count(words[0]));
-    fake_log_line log[4];
+    fake_log_line log[4] = {{0}};
     assert_int_equal(fake_read_log(&f, log, 4), 2);
     assert_int_equal(log[0].inputs, NWORDS);
     assert_int_equal(log[0].tokens, tokens);
@@ -126,8 +133,9 @@ static void test_batches_by_count(void **state) {
     uint8_t done[70];
     cdx_error err = {0};
     assert_int_equal(embed_n(e, 70, t, out, done, &err), CDX_OK);
-    for (size_t i = 0; i < 70; i++) assert_text_row(out + i * DIM, t[i]);
-    fake_log_line log[8];
+    for (size_t i = 0; i < 70; i++)
+        assert_text_row(out + i * DIM, t[i]);
+    fake_log_line log[8] = {{0}};
     assert_int_equal(fake_read_log(&f, log, 8), 3);
     qsort(log, 3, sizeof log[0], cmp_log_inputs);
     assert_int_equal(log[0].inputs, 32);
@@ -158,8 +166,9 @@ static void test_batches_by_bytes(void **state) {
     uint8_t done[N];
     cdx_error err = {0};
     assert_int_equal(embed_n(e, N, t, out, done, &err), CDX_OK);
-    for (size_t i = 0; i < N; i++) assert_text_row(out + i * DIM, t[i]);
-    fake_log_line log[8];
+    for (size_t i = 0; i < N; i++)
+        assert_text_row(out + i * DIM, t[i]);
+    fake_log_line log[8] = {{0}};
     assert_int_equal(fake_read_log(&f, log, 8), 4);
     qsort(log, 4, sizeof log[0], cmp_log_inputs);
     size_t want[4] = {3, 3, 3, 1};
@@ -167,7 +176,8 @@ static void test_batches_by_bytes(void **state) {
         assert_int_equal(log[i].inputs, want[i]);
         assert_true(log[i].bytes <= 3500);
     }
-    for (size_t i = 0; i < N; i++) free(buf[i]);
+    for (size_t i = 0; i < N; i++)
+        free(buf[i]);
     free(out);
     cdx_embedder_free(e);
     fake_stop(&f);
@@ -184,7 +194,8 @@ static double time_four_requests(int in_flight) {
     double t0 = fake_now();
     assert_int_equal(embed_n(e, 4, (const char **)words, out, done, &err), CDX_OK);
     double dt = fake_now() - t0;
-    for (size_t i = 0; i < 4; i++) assert_text_row(out + i * DIM, words[i]);
+    for (size_t i = 0; i < 4; i++)
+        assert_text_row(out + i * DIM, words[i]);
     cdx_embedder_free(e);
     fake_stop(&f);
     return dt;
@@ -212,7 +223,7 @@ static void test_429_waits_for_retry_after(void **state) {
     assert_true(dt >= 1.0); /* Retry-After: 1, though the test back-off base is 10 ms */
     assert_text_row(out, words[0]);
     assert_text_row(out + DIM, words[1]);
-    fake_log_line log[4];
+    fake_log_line log[4] = {{0}};
     assert_int_equal(fake_read_log(&f, log, 4), 2);
     assert_int_equal(log[0].status, 429);
     assert_int_equal(log[1].status, 200);
@@ -230,8 +241,9 @@ static int run_fault(const char *const *extra, cdx_jina_opts o, cdx_error *err, 
     float out[2 * DIM];
     int rc = embed_n(e, 2, (const char **)words, out, done, err);
     if (rc == CDX_OK)
-        for (size_t i = 0; i < 2; i++) assert_text_row(out + i * DIM, words[i]);
-    fake_log_line log[16];
+        for (size_t i = 0; i < 2; i++)
+            assert_text_row(out + i * DIM, words[i]);
+    fake_log_line log[16] = {{0}};
     *requests = fake_read_log(&f, log, 16);
     cdx_embedder_free(e);
     fake_stop(&f);
@@ -336,8 +348,8 @@ static void test_bad_answers_retried_then_stop(void **state) {
         cdx_error err = {0};
         uint8_t done[2];
         size_t req = 0;
-        assert_int_equal(run_fault((const char *const[]){"--fault", arg, NULL},
-                                   (cdx_jina_opts){0}, &err, done, &req),
+        assert_int_equal(run_fault((const char *const[]){"--fault", arg, NULL}, (cdx_jina_opts){0},
+                                   &err, done, &req),
                          CDX_OK);
         assert_int_equal(req, 2);
         assert_int_equal(run_fault((const char *const[]){"--fault-all", kinds[k], NULL},
@@ -430,7 +442,7 @@ static void test_undecodable_image_fails_alone(void **state) {
         assert_memory_equal(out + i * DIM, want, sizeof want);
     }
     assert_int_equal(cdx_embedder_tokens(e), 2000); /* one 224 tile each */
-    fake_log_line log[4];
+    fake_log_line log[4] = {{0}};
     assert_int_equal(fake_read_log(&f, log, 4), 1);
     assert_int_equal(log[0].images, 2);
     free(keep[0]);
@@ -453,9 +465,9 @@ static void test_missing_key_and_bad_options(void **state) {
     assert_int_equal(cdx_embedder_open_jina(&(cdx_jina_opts){.base_url = "ftp://x"}, &e, &err),
                      CDX_EINVAL);
     assert_no_key(&err);
-    assert_int_equal(cdx_embedder_open_jina(&(cdx_jina_opts){.api_key = "bad key\r\nX: y"}, &e,
-                                            &err),
-                     CDX_EAUTH);
+    assert_int_equal(
+        cdx_embedder_open_jina(&(cdx_jina_opts){.api_key = "bad key\r\nX: y"}, &e, &err),
+        CDX_EAUTH);
     assert_null(strstr(err.message, "bad key"));
     /* from the environment: key and URL */
     fake_server f;
@@ -485,10 +497,10 @@ static void test_connection_refused_is_retried_then_network_error(void **state) 
     fake_stop(&f); /* nothing listens there now */
     cdx_embedder *e = NULL;
     cdx_error err = {0};
-    assert_int_equal(cdx_embedder_open_jina(&(cdx_jina_opts){.base_url = url, .api_key = KEY,
-                                                             .max_retries = 2},
-                                            &e, &err),
-                     CDX_OK);
+    assert_int_equal(
+        cdx_embedder_open_jina(&(cdx_jina_opts){.base_url = url, .api_key = KEY, .max_retries = 2},
+                               &e, &err),
+        CDX_OK);
     float out[DIM];
     assert_int_equal(cdx_embed_texts(e, (const char *const *)words, 1, out, NULL, &err),
                      CDX_ENETWORK);
