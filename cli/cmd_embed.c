@@ -168,10 +168,8 @@ static void embed_print_row(const embed_run *r, const embed_input *in, const flo
         fputs("{\"input\":", stdout);
         cli_json_string(stdout, in->arg, strlen(in->arg));
         fputs(",\"embedding\":[", stdout);
-        for (size_t j = 0; j < r->dim; j++) {
-            if (j) fputc(',', stdout);
-            cli_json_f32(stdout, v[j]);
-        }
+        /* %.9g reads back as the same float32; vectors are finite (the backends check) */
+        for (size_t j = 0; j < r->dim; j++) printf(j ? ",%.9g" : "%.9g", (double)v[j]);
         fputs("]}\n", stdout);
         return;
     }
