@@ -240,6 +240,8 @@ static int st_make_views(mdl_safetensors *st, cdx_error *err) {
             t->f32 = (const float *)(const void *)src;
             continue;
         }
+        if (!st->converted || at + t->numel > need) /* cannot happen: counted above */
+            return cdx_fail(err, CDX_ECORRUPT, "%s: tensor %s: conversion buffer", st->path, t->name);
         float *dst = st->converted + at;
         at += t->numel;
         for (size_t k = 0; k < t->numel; k++) {

@@ -1,9 +1,11 @@
 /*
  * text.c — JinaBERT-v2 forward pass (jina-bert-flash-implementation with use_flash_attn=false;
  * research/jina-clip.md §1a): word + token-type-0 embeddings and LayerNorm, then post-LN layers
- * of fused-QKV attention with symmetric ALiBi and padded keys masked (-10000), and a GEGLU MLP
- * (exact-erf GELU on the first half), then the mean over real tokens. Matrix products split
- * their output columns over the pool; attention splits (sequence, head) pairs.
+ * of fused-QKV attention with symmetric ALiBi over the real keys, and a GEGLU MLP
+ * (exact-erf GELU on the first half), then the mean over real tokens. Only real tokens are
+ * computed (packed, pads dropped: the reference's pad-key mask gives pads exactly zero weight),
+ * so padding costs nothing. Matrix products split their output columns over the pool;
+ * attention splits (sequence, head) pairs.
  */
 #include "model/text.h"
 
@@ -19,30 +21,23 @@
  * long batches stay within the memory budget. */
 #define TXT_MLP_ROWS 256
 
-static void alibi_pow2(int n, double *out) {
+/* Slope i of the power-of-two rule for n heads: start^(i+1), start = 2^(-8/n), computed in
+ * double as the reference (Press et al.'s get_slopes) does before rounding to float32. */
+static double alibi_pow2_slope(int n, int i) {
     double start = pow(2.0, -pow(2.0, -(log2((double)n) - 3.0)));
-    for (int i = 0; i < n; i++) out[i] = start * pow(start, (double)i);
+    return start * pow(start, (double)i);
 }
 
 void mdl_alibi_slopes(int heads, float *slopes) {
-    if (heads <= 0) return;
     int closest = 1;
-    while (closest * 2 <= heads) closest *= 2;
-    double *tmp = malloc(sizeof(double) * 2 * (size_t)closest);
-    if (!tmp) { /* tiny allocation; fall back to the closed form of the power-of-two part */
-        for (int i = 0; i < heads; i++) slopes[i] = (float)pow(2.0, -8.0 * (i + 1) / heads);
-        return;
-    }
-    alibi_pow2(closest, tmp);
-    for (int i = 0; i < closest; i++) slopes[i] = (float)tmp[i];
-    if (closest < heads) {
-        alibi_pow2(2 * closest, tmp);
-        for (int i = 0; i < heads - closest; i++) slopes[closest + i] = (float)tmp[2 * i];
-    }
-    free(tmp);
+    while (closest <= heads / 2) closest *= 2;
+    /* the closest power of two's slopes, then every other slope of twice as many heads */
+    for (int i = 0; i < heads; i++)
+        slopes[i] = (float)(i < closest ? alibi_pow2_slope(closest, i)
+                                        : alibi_pow2_slope(2 * closest, 2 * (i - closest)));
 }
 
-/* Activations of one forward pass. */
+/* Activations of one forward pass over the T real tokens of the batch, packed (pads dropped). */
 typedef struct txt_buffers {
     float *x;     /* [T, H] hidden state */
     float *qkv;   /* [T, 3H] */
@@ -51,40 +46,47 @@ typedef struct txt_buffers {
     float *mlp;   /* [min(T, TXT_MLP_ROWS), 2I] */
 } txt_buffers;
 
+/* Where the real tokens are: sequence b owns packed rows [start[b], start[b] + len[b]), and
+ * packed row t sat at position pos[t] of its padded row (ALiBi uses those positions). */
+typedef struct txt_layout {
+    size_t *start, *len, *pos, *src; /* src[t]: index into ids (b * seq + s) */
+    size_t total, longest;
+} txt_layout;
+
 typedef struct txt_attn_job {
     const mdl_model *m;
     const txt_buffers *buf;
+    const txt_layout *lay;
     const float *slopes;
-    const float *keymask; /* [B, S]: 0 or -10000 */
-    size_t S;
     atomic_int failed;
 } txt_attn_job;
 
-/* Attention for (sequence, head) pairs [begin, end): scores, ALiBi + pad mask, softmax, ·V. */
+/* Attention for (sequence, head) pairs [begin, end): scores, ALiBi, softmax, ·V. Padded keys
+ * are left out: the reference's -10000 makes their softmax weight exactly 0 in float32. */
 static void txt_attn_range(void *p, size_t begin, size_t end) {
     txt_attn_job *j = p;
     const mdl_text_config *c = &j->m->config.text;
-    const size_t S = j->S, H = (size_t)c->hidden, nh = (size_t)c->heads, hd = H / nh;
+    const size_t H = (size_t)c->hidden, nh = (size_t)c->heads, hd = H / nh, L = j->lay->longest;
     const float scale = (float)(1.0 / sqrt((double)hd));
-    float *scores = malloc(S * S * sizeof *scores);
+    float *scores = malloc(L * L * sizeof *scores);
     if (!scores) {
         atomic_store(&j->failed, 1);
         return;
     }
     for (size_t pair = begin; pair < end; pair++) {
-        size_t b = pair / nh, h = pair % nh;
-        const float *q = j->buf->qkv + b * S * 3 * H + h * hd;
+        size_t b = pair / nh, h = pair % nh, n = j->lay->len[b], r0 = j->lay->start[b];
+        const size_t *pos = j->lay->pos + r0;
+        const float *q = j->buf->qkv + r0 * 3 * H + h * hd;
         const float *k = q + H, *v = q + 2 * H;
-        mdl_gemm_nt(S, S, hd, scale, q, 3 * H, k, 3 * H, 0.0f, scores, S);
+        mdl_gemm_nt(n, n, hd, scale, q, 3 * H, k, 3 * H, 0.0f, scores, n);
         const float slope = j->slopes[h];
-        const float *km = j->keymask + b * S;
-        for (size_t r = 0; r < S; r++)
-            for (size_t col = 0; col < S; col++) {
-                float dist = (float)(r > col ? r - col : col - r);
-                scores[r * S + col] += -slope * dist + km[col];
+        for (size_t r = 0; r < n; r++)
+            for (size_t col = 0; col < n; col++) {
+                float dist = (float)(pos[r] > pos[col] ? pos[r] - pos[col] : pos[col] - pos[r]);
+                scores[r * n + col] += -slope * dist;
             }
-        j->m->k->softmax_rows(scores, S, S);
-        mdl_gemm_nn(S, hd, S, 1.0f, scores, S, v, 3 * H, 0.0f, j->buf->ctx + b * S * H + h * hd, H);
+        j->m->k->softmax_rows(scores, n, n);
+        mdl_gemm_nn(n, hd, n, 1.0f, scores, n, v, 3 * H, 0.0f, j->buf->ctx + r0 * H + h * hd, H);
     }
     free(scores);
 }
@@ -111,6 +113,40 @@ static int txt_check_input(const mdl_model *m, const int32_t *ids, const int32_t
     return CDX_OK;
 }
 
+static void txt_layout_free(txt_layout *l) {
+    free(l->start);
+    free(l->len);
+    free(l->pos);
+    free(l->src);
+}
+
+static int txt_layout_make(const mdl_model *m, const int32_t *ids, const int32_t *mask, size_t B,
+                           size_t S, txt_layout *l, cdx_error *err) {
+    memset(l, 0, sizeof *l);
+    l->start = malloc(B * sizeof *l->start);
+    l->len = malloc(B * sizeof *l->len);
+    l->pos = malloc(B * S * sizeof *l->pos);
+    l->src = malloc(B * S * sizeof *l->src);
+    if (!l->start || !l->len || !l->pos || !l->src) {
+        txt_layout_free(l);
+        return cdx_fail(err, CDX_ENOMEM, "text: out of memory");
+    }
+    size_t t = 0;
+    for (size_t b = 0; b < B; b++) {
+        l->start[b] = t;
+        for (size_t s = 0; s < S; s++) {
+            size_t i = b * S + s;
+            if (mask ? mask[i] == 0 : ids[i] == m->config.text.pad_token_id) continue;
+            l->pos[t] = s;
+            l->src[t++] = i;
+        }
+        l->len[b] = t - l->start[b];
+        if (l->len[b] > l->longest) l->longest = l->len[b];
+    }
+    l->total = t;
+    return CDX_OK;
+}
+
 static void txt_free(txt_buffers *b) {
     free(b->x);
     free(b->qkv);
@@ -121,6 +157,7 @@ static void txt_free(txt_buffers *b) {
 
 static int txt_alloc(txt_buffers *b, size_t T, size_t H, size_t I, cdx_error *err) {
     memset(b, 0, sizeof *b);
+    if (T == 0) T = 1; /* never: every sequence has a token (checked); keeps malloc(0) away */
     b->x = malloc(T * H * sizeof(float));
     b->qkv = malloc(T * 3 * H * sizeof(float));
     b->ctx = malloc(T * H * sizeof(float));
@@ -133,11 +170,12 @@ static int txt_alloc(txt_buffers *b, size_t T, size_t H, size_t I, cdx_error *er
     return CDX_OK;
 }
 
-static void txt_embed_tokens(const mdl_model *m, const int32_t *ids, size_t T, float *x) {
+static void txt_embed_tokens(const mdl_model *m, const int32_t *ids, const txt_layout *lay,
+                             float *x) {
     const mdl_text_weights *w = &m->weights.text;
-    const size_t H = (size_t)m->config.text.hidden;
+    const size_t H = (size_t)m->config.text.hidden, T = lay->total;
     for (size_t t = 0; t < T; t++) {
-        memcpy(x + t * H, w->word_emb + (size_t)ids[t] * H, H * sizeof(float));
+        memcpy(x + t * H, w->word_emb + (size_t)ids[lay->src[t]] * H, H * sizeof(float));
         m->k->add(x + t * H, w->type_emb, H); /* token_type_ids are always 0 */
     }
     m->k->layer_norm(x, x, T, H, w->emb_ln_g, w->emb_ln_b, m->config.text.layer_norm_eps);
@@ -158,8 +196,8 @@ static void txt_mlp(mdl_model *m, const mdl_text_layer *L, txt_buffers *b, size_
 }
 
 static int txt_layer(mdl_model *m, const mdl_text_layer *L, txt_buffers *b, txt_attn_job *job,
-                     size_t B, size_t S, cdx_error *err) {
-    const size_t H = (size_t)m->config.text.hidden, T = B * S;
+                     size_t B, cdx_error *err) {
+    const size_t H = (size_t)m->config.text.hidden, T = job->lay->total;
     const float eps = m->config.text.layer_norm_eps;
     mdl_linear(m->exec, b->x, T, H, L->wqkv, 3 * H, L->bqkv, b->qkv);
     mdl_exec_parallel(m->exec, B * (size_t)m->config.text.heads, 1, txt_attn_range, job);
@@ -172,20 +210,14 @@ static int txt_layer(mdl_model *m, const mdl_text_layer *L, txt_buffers *b, txt_
     return CDX_OK;
 }
 
-static void txt_pool(const mdl_model *m, const float *x, const int32_t *ids, const int32_t *mask,
-                     size_t B, size_t S, float *pooled) {
+static void txt_pool(const mdl_model *m, const float *x, const txt_layout *lay, size_t B,
+                     float *pooled) {
     const size_t H = (size_t)m->config.text.hidden;
     for (size_t b = 0; b < B; b++) {
         float *o = pooled + b * H;
         memset(o, 0, H * sizeof *o);
-        float n = 0.0f;
-        for (size_t s = 0; s < S; s++) {
-            size_t t = b * S + s;
-            int real = mask ? mask[t] != 0 : ids[t] != m->config.text.pad_token_id;
-            if (!real) continue;
-            m->k->add(o, x + t * H, H);
-            n += 1.0f;
-        }
+        for (size_t t = lay->start[b]; t < lay->start[b] + lay->len[b]; t++) m->k->add(o, x + t * H, H);
+        float n = (float)lay->len[b];
         for (size_t i = 0; i < H; i++) o[i] /= n;
     }
 }
@@ -196,41 +228,42 @@ int mdl_text_forward(mdl_model *m, const int32_t *ids, const int32_t *mask, size
     int rc = txt_check_input(m, ids, mask, batch, seq, err);
     if (rc) return rc;
     const mdl_text_config *c = &m->config.text;
-    const size_t B = batch, S = seq, T = B * S, H = (size_t)c->hidden;
+    const size_t B = batch, H = (size_t)c->hidden;
+    txt_layout lay;
     txt_buffers buf;
-    rc = txt_alloc(&buf, T, H, (size_t)c->intermediate, err);
+    rc = txt_layout_make(m, ids, mask, B, seq, &lay, err);
     if (rc) return rc;
+    rc = txt_alloc(&buf, lay.total, H, (size_t)c->intermediate, err);
+    if (rc) {
+        txt_layout_free(&lay);
+        return rc;
+    }
     float *slopes = malloc((size_t)c->heads * sizeof *slopes);
-    float *keymask = malloc(T * sizeof *keymask);
-    if (!slopes || !keymask) {
+    if (!slopes) {
         rc = cdx_fail(err, CDX_ENOMEM, "text: out of memory");
         goto out;
     }
     mdl_alibi_slopes(c->heads, slopes);
-    for (size_t t = 0; t < T; t++) {
-        int real = mask ? mask[t] != 0 : ids[t] != c->pad_token_id;
-        keymask[t] = real ? 0.0f : -10000.0f;
-    }
-    txt_embed_tokens(m, ids, T, buf.x);
-    if (trace) trace(trace_ctx, "text.emb_ln_out", buf.x, T, H);
-    txt_attn_job job = {.m = m, .buf = &buf, .slopes = slopes, .keymask = keymask, .S = S};
+    txt_embed_tokens(m, ids, &lay, buf.x);
+    if (trace) trace(trace_ctx, "text.emb_ln_out", buf.x, lay.total, H);
+    txt_attn_job job = {.m = m, .buf = &buf, .lay = &lay, .slopes = slopes};
     atomic_init(&job.failed, 0);
     for (int i = 0; i < c->layers && !rc; i++) {
-        rc = txt_layer(m, &m->weights.text.layers[i], &buf, &job, B, S, err);
+        rc = txt_layer(m, &m->weights.text.layers[i], &buf, &job, B, err);
         if (!rc && trace) {
             char name[48];
             snprintf(name, sizeof name, "text.layer%d_out", i);
-            trace(trace_ctx, name, buf.x, T, H);
+            trace(trace_ctx, name, buf.x, lay.total, H);
         }
     }
     if (!rc) {
-        if (trace) trace(trace_ctx, "text.last_hidden_state", buf.x, T, H);
-        txt_pool(m, buf.x, ids, mask, B, S, pooled);
+        if (trace) trace(trace_ctx, "text.last_hidden_state", buf.x, lay.total, H);
+        txt_pool(m, buf.x, &lay, B, pooled);
     }
 out:
     free(slopes);
-    free(keymask);
     txt_free(&buf);
+    txt_layout_free(&lay);
     return rc;
 }
 

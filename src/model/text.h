@@ -27,7 +27,8 @@ int mdl_text_embed(mdl_model *m, const int32_t *ids, const int32_t *mask, size_t
                    size_t seq, float *out, cdx_error *err);
 
 /* The same before normalisation (the pooled hidden state, HFTextEncoder's output), calling
- * `trace` (when non-NULL) with the intermediates the reference records. */
+ * `trace` (when non-NULL) with the intermediates the reference records. Only real tokens are
+ * computed: a traced tensor has one row per real token, in batch order (pads skipped). */
 int mdl_text_forward(mdl_model *m, const int32_t *ids, const int32_t *mask, size_t batch,
                      size_t seq, float *pooled, mdl_trace_fn trace, void *trace_ctx,
                      cdx_error *err);

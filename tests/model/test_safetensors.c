@@ -51,8 +51,8 @@ static uint8_t *build(const spec *specs, size_t n, const char *override, size_t 
     }
     at += (size_t)sprintf(json + at, "}");
     if (override) {
-        strcpy(json, override);
-        at = strlen(json);
+        at = strlen(override);
+        memcpy(json, override, at + 1);
     }
     while (at % 8) json[at++] = ' ';
     *len = 8 + at + off;

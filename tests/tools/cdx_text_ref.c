@@ -20,6 +20,8 @@ typedef struct cmp_ctx {
     double tol;
     int failed;
     int compared;
+    const int32_t *mask; /* [B, S] of the traced run */
+    size_t B, S;
 } cmp_ctx;
 
 static double max_diff(const float *a, const float *b, size_t n) {
@@ -49,8 +51,28 @@ static void compare_named(cmp_ctx *c, const char *name, const float *data, size_
     report(c, name, max_diff(data, t->f32, n));
 }
 
+/* Traced tensors hold real tokens only; the reference's are [B, S, H] with pads. */
 static void on_trace(void *ctx, const char *name, const float *data, size_t rows, size_t cols) {
-    compare_named(ctx, name, data, rows * cols);
+    cmp_ctx *c = ctx;
+    const mdl_tensor *t = mdl_st_find(c->ref, name);
+    if (!t) return;
+    if (!t->f32 || t->numel != c->B * c->S * cols) {
+        printf("%-40s reference has %zu values, want %zu x %zu x %zu  FAIL\n", name, t->numel,
+               c->B, c->S, cols);
+        c->failed = 1;
+        return;
+    }
+    float *real = malloc(rows * cols * sizeof *real);
+    size_t r = 0;
+    for (size_t i = 0; i < c->B * c->S && r < rows; i++)
+        if (c->mask[i]) memcpy(real + cols * r++, t->f32 + i * cols, cols * sizeof *real);
+    if (r != rows) {
+        printf("%-40s %zu traced rows for %zu real tokens  FAIL\n", name, rows, r);
+        c->failed = 1;
+    } else {
+        report(c, name, max_diff(data, real, rows * cols));
+    }
+    free(real);
 }
 
 static const int32_t *ref_i32(const mdl_safetensors *ref, const char *name, size_t *b, size_t *s) {
@@ -85,7 +107,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     const size_t H = (size_t)m->config.text.hidden;
-    cmp_ctx c = {ref, tol, 0, 0};
+    cmp_ctx c = {ref, tol, 0, 0, mask, B, S};
     float *pooled = malloc(B * H * sizeof *pooled), *single = malloc(H * sizeof *single);
     int rc = mdl_text_forward(m, ids, mask, B, S, pooled, on_trace, &c, &err);
     if (!rc) {
