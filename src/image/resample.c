@@ -81,9 +81,10 @@ static void coeffs_free(coeffs *c) {
     free(c->ki);
 }
 
-/* Pillow's precompute_coeffs + normalize_coeffs_8bpc. in0/in1 are float as in Pillow. */
-static int coeffs_compute(int in_size, float in0, float in1, int out_size, filter_fn fn,
-                          double fsupport, coeffs *c) {
+/* Pillow's precompute_coeffs + normalize_coeffs_8bpc. in0/in1 are float as in Pillow. Only
+ * output indices out0 .. out0 + count - 1 of the out_size ones are computed (stored from 0). */
+static int coeffs_compute(int in_size, float in0, float in1, int out_size, int out0, int count,
+                          filter_fn fn, double fsupport, coeffs *c) {
     double scale, filterscale, support;
     memset(c, 0, sizeof *c);
     filterscale = scale = (double)(in1 - in0) / out_size;
@@ -91,18 +92,19 @@ static int coeffs_compute(int in_size, float in0, float in1, int out_size, filte
     support = fsupport * filterscale;
     if (!(support < (double)(INT_MAX / 4))) return -1;
     c->ksize = (int)ceil(support) * 2 + 1;
-    if ((size_t)out_size > SIZE_MAX / sizeof(double) / (size_t)c->ksize) return -1;
-    size_t n = (size_t)out_size * (size_t)c->ksize;
+    if ((size_t)count > SIZE_MAX / sizeof(double) / (size_t)c->ksize) return -1;
+    size_t n = (size_t)count * (size_t)c->ksize;
     c->kd = calloc(n, sizeof(double));
     c->ki = calloc(n, sizeof(int32_t));
     /* Zeroed like kd/ki: the passes index bounds by the output image's size, which the static
      * analyzer cannot tie back to out_size. */
-    c->bounds = calloc((size_t)out_size * 2, sizeof(int));
+    c->bounds = calloc((size_t)count * 2, sizeof(int));
     if (!c->kd || !c->ki || !c->bounds) {
         coeffs_free(c);
         return -1;
     }
-    for (int xx = 0; xx < out_size; xx++) {
+    for (int i = 0; i < count; i++) {
+        const int xx = out0 + i;
         double center = in0 + (xx + 0.5) * scale;
         double ww = 0.0, ss = 1.0 / filterscale;
         int xmin = (int)(center - support + 0.5);
@@ -112,7 +114,7 @@ static int coeffs_compute(int in_size, float in0, float in1, int out_size, filte
         xmax -= xmin;
         if (xmax < 0) xmax = 0;
         if (xmax > c->ksize) xmax = c->ksize;
-        double *k = &c->kd[(size_t)xx * c->ksize];
+        double *k = &c->kd[(size_t)i * c->ksize];
         for (int x = 0; x < xmax; x++) {
             double w = fn((x + xmin - center + 0.5) * ss);
             k[x] = w;
@@ -120,12 +122,12 @@ static int coeffs_compute(int in_size, float in0, float in1, int out_size, filte
         }
         for (int x = 0; x < xmax; x++)
             if (ww != 0.0) k[x] /= ww;
-        int32_t *ki = &c->ki[(size_t)xx * c->ksize];
+        int32_t *ki = &c->ki[(size_t)i * c->ksize];
         for (int x = 0; x < c->ksize; x++)
             ki[x] = k[x] < 0 ? (int32_t)(-0.5 + k[x] * (1 << PRECISION_BITS))
                              : (int32_t)(0.5 + k[x] * (1 << PRECISION_BITS));
-        c->bounds[xx * 2] = xmin;
-        c->bounds[xx * 2 + 1] = xmax;
+        c->bounds[i * 2] = xmin;
+        c->bounds[i * 2 + 1] = xmax;
     }
     return 0;
 }
@@ -267,43 +269,70 @@ static void vpass_i32(const cdx_image *in, cdx_image *out, const coeffs *c) {
     }
 }
 
-/* ImagingResampleInner: horizontal pass (only over needed rows), then vertical pass. */
-cdx_image *img_resample_with(const cdx_image *src, int out_w, int out_h, img_filter filter,
-                             const float box[4], int flags) {
+/* A read-only view of columns x0 .. x0 + w - 1 and rows y0 .. y0 + h - 1 of img (no copy; the
+ * view owns nothing and is never freed). */
+static cdx_image view_of(const cdx_image *img, int x0, int y0, int w, int h) {
+    cdx_image v = *img;
+    v.pixels = img->pixels + (size_t)y0 * img->stride + (size_t)x0 * (size_t)img_mode_bytes(img->mode);
+    v.width = w;
+    v.height = h;
+    v.icc = NULL;
+    v.icc_len = 0;
+    return v;
+}
+
+static int window_valid(int out_w, int out_h, const int win[4]) {
+    return win[0] >= 0 && win[1] >= 0 && win[2] >= 1 && win[3] >= 1 && win[0] <= out_w - win[2] &&
+           win[1] <= out_h - win[3];
+}
+
+/* ImagingResampleInner over an output window: horizontal pass (only over the source rows the
+ * window's vertical taps need), then vertical pass; an axis that needs no pass is a view. */
+cdx_image *img_resample_window(const cdx_image *src, int out_w, int out_h, img_filter filter,
+                               const float box[4], const int win[4], int flags) {
     filter_fn fn;
     double support;
     coeffs ch, cv;
-    if (filter_lookup(filter, &fn, &support) != 0 || out_w < 1 || out_h < 1) return NULL;
+    if (filter_lookup(filter, &fn, &support) != 0 || out_w < 1 || out_h < 1 ||
+        !window_valid(out_w, out_h, win))
+        return NULL;
     const int is_i = src->mode == CDX_MODE_I;
     const char *no_simd = getenv("CDX_NO_SIMD");
     const int simd = !is_i && !(flags & IMG_RESAMPLE_SCALAR) &&
                      !(no_simd && strcmp(no_simd, "1") == 0) && img_have_avx2();
     const int need_h = out_w != src->width || box[0] != 0 || box[2] != out_w;
     const int need_v = out_h != src->height || box[1] != 0 || box[3] != out_h;
-    if (coeffs_compute(src->width, box[0], box[2], out_w, fn, support, &ch) != 0) return NULL;
-    if (coeffs_compute(src->height, box[1], box[3], out_h, fn, support, &cv) != 0) {
+    const int ww = win[2], wh = win[3];
+    if (coeffs_compute(src->width, box[0], box[2], out_w, win[0], ww, fn, support, &ch) != 0)
+        return NULL;
+    if (coeffs_compute(src->height, box[1], box[3], out_h, win[1], wh, fn, support, &cv) != 0) {
         coeffs_free(&ch);
         return NULL;
     }
-    const int first = cv.bounds[0];
-    const int last = cv.bounds[out_h * 2 - 2] + cv.bounds[out_h * 2 - 1];
+    /* Source rows feeding the vertical pass: the taps' span, or the window's rows without one. */
+    int first = win[1], last = win[1] + wh;
+    if (need_v) {
+        first = cv.bounds[0];
+        last = cv.bounds[wh * 2 - 2] + cv.bounds[wh * 2 - 1];
+        for (int i = 0; i < wh; i++) cv.bounds[i * 2] -= first;
+    }
     cdx_image *tmp = NULL, *out = NULL;
-    const cdx_image *cur = src;
-    int ok = 1;
+    cdx_image view;
+    const cdx_image *cur = NULL;
     if (need_h) {
-        for (int i = 0; i < out_h; i++) cv.bounds[i * 2] -= first;
-        tmp = img_new(out_w, last - first > 0 ? last - first : 1, src->mode);
+        tmp = img_new(ww, last - first > 0 ? last - first : 1, src->mode);
         if (tmp) {
             if (last - first <= 0) tmp->height = 0;
             if (is_i) hpass_i32(src, first, tmp, &ch);
             else hpass_u8(src, first, tmp, &ch, simd);
             cur = tmp;
-        } else {
-            ok = 0;
         }
+    } else {
+        view = view_of(src, win[0], first, ww, last - first);
+        cur = &view;
     }
-    if (ok && need_v) {
-        out = img_new(cur->width, out_h, src->mode);
+    if (cur && need_v) {
+        out = img_new(ww, wh, src->mode);
         if (out) {
             if (is_i) vpass_i32(cur, out, &cv);
             else if (vpass_u8(cur, out, &cv, simd) != 0) {
@@ -311,10 +340,8 @@ cdx_image *img_resample_with(const cdx_image *src, int out_w, int out_h, img_fil
                 out = NULL;
             }
         }
-        cdx_image_free(tmp);
-        tmp = NULL;
-    } else if (ok) {
-        out = tmp ? tmp : img_clone(src);
+    } else if (cur) {
+        out = tmp ? tmp : img_crop(cur, 0, 0, ww, wh);
         tmp = NULL;
     }
     cdx_image_free(tmp);
@@ -325,6 +352,12 @@ cdx_image *img_resample_with(const cdx_image *src, int out_w, int out_h, img_fil
         out = NULL;
     }
     return out;
+}
+
+cdx_image *img_resample_with(const cdx_image *src, int out_w, int out_h, img_filter filter,
+                             const float box[4], int flags) {
+    const int win[4] = {0, 0, out_w, out_h};
+    return img_resample_window(src, out_w, out_h, filter, box, win, flags);
 }
 
 cdx_image *img_resample(const cdx_image *src, int out_w, int out_h, img_filter filter,

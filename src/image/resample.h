@@ -20,6 +20,17 @@ cdx_image *img_resample(const cdx_image *src, int out_w, int out_h, img_filter f
 cdx_image *img_resample_with(const cdx_image *src, int out_w, int out_h, img_filter filter,
                              const float box[4], int flags);
 
+/* img_resample_with, computing only the output window win = (x0, y0, w, h) of the out_w x out_h
+ * result: the same samples as resampling everything and cropping (each output sample depends
+ * only on its own coefficient row), at the window's cost. NULL on OOM or a window outside. */
+cdx_image *img_resample_window(const cdx_image *src, int out_w, int out_h, img_filter filter,
+                               const float box[4], const int win[4], int flags);
+
+/* torchvision Resize(size, BICUBIC) (short side to size, long side truncated) then
+ * CenterCrop(size) (round-half-even offsets) of an RGB or L image, as jina-clip-v1's transform
+ * does on a PIL image; only the size x size window is computed. *out is size x size. */
+int img_resize_shortest_crop(const cdx_image *src, int size, cdx_image **out, cdx_error *err);
+
 /* 8-bit resampling uses 22-bit fixed-point coefficients (Pillow's PRECISION_BITS). */
 #define IMG_PRECISION_BITS (32 - 8 - 2)
 
