@@ -1,0 +1,42 @@
+/*
+ * qgemm_internal.h — what the int8 GEMM driver (qgemm.c) asks of each kernel. All layouts are
+ * k-major inside a tile so a K block is a plain pointer offset:
+ *   activations: tiles of `mr` rows, element (k, r) at [k / g][r][k % g] (g = k_group);
+ *   weights: slivers of 16 output rows, element (n, k) at [n / 16][k / g][n % 16][k % g].
+ * The scalar twin and VNNI store u8 activations (zero-point correction via row sums later); AVX2
+ * stores int16 q - zero, so its sums need no correction. Either way the corrected sums agree.
+ */
+#ifndef CDX_MODEL_QGEMM_INTERNAL_H
+#define CDX_MODEL_QGEMM_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/qgemm.h"
+
+typedef struct mdl_qkernel_ops {
+    mdl_qkernel id;
+    const char *name;
+    size_t mr;           /* activation rows per tile */
+    size_t nr_slivers;   /* 16-column slivers one micro-kernel call covers */
+    size_t k_group;      /* consecutive k values stored together (2 for int16 pairs, 4 for quads) */
+    size_t elem;         /* bytes per stored element (activations and weights alike) */
+    int zero_shifted;    /* activations hold q - zero (no row-sum correction) */
+    /* Packs rows of `q` (row-major [n][k] int8) into the weight layout, zero padding to
+     * [n_pad][k_pad]. */
+    void (*pack_w)(const int8_t *q, size_t n, size_t k, size_t n_pad, size_t k_pad, void *dst);
+    /* Packs `rows` (≤ mr) rows of u8 values (row r at q + r * k_pad, zero point zero[r]) into one
+     * tile; missing rows are zero. */
+    void (*pack_a)(const uint8_t *q, size_t rows, const int32_t *zero, size_t k_pad, void *dst);
+    /* c[mr × 16·nr_slivers] (row stride ldc) = (first ? 0 : c) + A tile · B slivers over kc
+     * values of k (a multiple of 4); b_stride is the byte distance between two slivers. */
+    void (*micro)(const void *a, const void *b, size_t b_stride, size_t kc, int32_t *c,
+                  size_t ldc, int first);
+} mdl_qkernel_ops;
+
+/* A kernel's ops, or NULL when this build has no such kernel for this architecture. */
+const mdl_qkernel_ops *mdl_qkernel_scalar_ops(void);
+const mdl_qkernel_ops *mdl_qkernel_avx2_ops(void);
+const mdl_qkernel_ops *mdl_qkernel_avx512vnni_ops(void);
+
+#endif
