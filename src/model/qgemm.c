@@ -156,6 +156,10 @@ typedef struct qgemm_call {
     int32_t *a_zero; /* [tiles · mr] */
     uint8_t *thread_mem;
     size_t thread_bytes, q_bytes;
+    int (*quantise_row)(const float *x, size_t k, size_t k_pad, uint8_t *q, float *scale,
+                        int32_t *zero);
+    void (*dequant_row)(const int32_t *c, size_t cols, int32_t zero, const int32_t *row_sum,
+                        float a_scale, const float *w_scale, const float *bias, float *y);
     atomic_size_t next;
     atomic_int bad_row; /* 1 + the first row with a non-finite value, or 0 */
 } qgemm_call;
@@ -203,7 +207,7 @@ static void qgemm_pack_tile(qgemm_call *call, size_t t, uint8_t *q) {
             call->a_zero[r0 + r] = 0;
             continue;
         }
-        if (!qgemm_quantise_row(call->x + (r0 + r) * k, k, k_pad, q + r * k_pad,
+        if (!call->quantise_row(call->x + (r0 + r) * k, k, k_pad, q + r * k_pad,
                                 &call->a_scale[r0 + r], &call->a_zero[r0 + r])) {
             int expected = 0;
             atomic_compare_exchange_strong(&call->bad_row, &expected, (int)(r0 + r + 1));
@@ -225,25 +229,31 @@ static void qgemm_quantise_worker(void *ctx, int thread) {
     }
 }
 
+static void qgemm_dequant_row(const int32_t *c, size_t cols, int32_t zero, const int32_t *row_sum,
+                              float a_scale, const float *w_scale, const float *bias, float *y) {
+    for (size_t j = 0; j < cols; j++) {
+        int32_t v = c[j] - (row_sum ? zero * row_sum[j] : 0);
+        float out = (float)v * (a_scale * w_scale[j]);
+        y[j] = bias ? out + bias[j] : out;
+    }
+}
+
 /* Writes rows [r0, r1) × columns [n0, n1) from the panel's int32 sums. */
 static void qgemm_finish(const qgemm_call *call, const int32_t *c, size_t r0, size_t r1,
                          size_t n0, size_t n1) {
     const mdl_qweight *qw = call->qw;
     size_t n = qw->n;
-    int correct = !call->ops->zero_shifted;
+    const int32_t *row_sum = call->ops->zero_shifted ? NULL : qw->row_sum + n0;
     for (size_t r = r0; r < r1; r++) {
         const int32_t *crow = c + (r - r0) * QGEMM_NC;
         int32_t z = call->a_zero[r];
-        float sa = call->a_scale[r];
-        for (size_t j = n0; j < n1; j++) {
-            int32_t v = crow[j - n0] - (correct ? z * qw->row_sum[j] : 0);
-            if (call->acc) {
-                call->acc[r * n + j] = v;
-                continue;
-            }
-            float out = (float)v * (sa * qw->scale[j]);
-            call->y[r * n + j] = call->bias ? out + call->bias[j] : out;
+        if (call->acc) {
+            for (size_t j = n0; j < n1; j++)
+                call->acc[r * n + j] = crow[j - n0] - (row_sum ? z * row_sum[j - n0] : 0);
+            continue;
         }
+        call->dequant_row(crow, n1 - n0, z, row_sum, call->a_scale[r], qw->scale + n0,
+                          call->bias ? call->bias + n0 : NULL, call->y + r * n + n0);
     }
 }
 
@@ -332,6 +342,13 @@ static int qgemm_call_run(qgemm_call *call, size_t k, core_pool *pool, mdl_qwork
                         qw->k);
     if (call->m == 0) return CDX_OK;
     if (!call->x) return cdx_fail(err, CDX_EINVAL, "int8 linear: no input");
+    /* The scalar twin keeps the scalar row steps, so the tests also hold the SIMD ones to them. */
+    call->quantise_row = qgemm_quantise_row;
+    call->dequant_row = qgemm_dequant_row;
+    if (call->ops->id != MDL_QKERNEL_SCALAR && mdl_qkernel_supported(MDL_QKERNEL_AVX2)) {
+        call->quantise_row = mdl_qgemm_quantise_row_avx2;
+        call->dequant_row = mdl_qgemm_dequant_row_avx2;
+    }
     mdl_qworkspace local = {0};
     int threads = pool ? core_pool_threads(pool) : 1;
     int rc = qgemm_layout(call, threads, ws ? ws : &local, err);

@@ -34,6 +34,16 @@ typedef struct mdl_qkernel_ops {
                   size_t ldc, int first);
 } mdl_qkernel_ops;
 
+/* The per-row steps around the product, AVX2 versions (identical results to the scalar ones in
+ * qgemm.c; call them only on a CPU with AVX2). Quantising returns 0 for a row with a NaN or
+ * infinity. Dequantising writes y[j] = (float)(c[j] - zero·row_sum[j]) · (a_scale · w_scale[j])
+ * (+ bias[j]); row_sum and bias may be NULL. */
+int mdl_qgemm_quantise_row_avx2(const float *x, size_t k, size_t k_pad, uint8_t *q, float *scale,
+                                int32_t *zero);
+void mdl_qgemm_dequant_row_avx2(const int32_t *c, size_t cols, int32_t zero,
+                                const int32_t *row_sum, float a_scale, const float *w_scale,
+                                const float *bias, float *y);
+
 /* A kernel's ops, or NULL when this build has no such kernel for this architecture. */
 const mdl_qkernel_ops *mdl_qkernel_scalar_ops(void);
 const mdl_qkernel_ops *mdl_qkernel_avx2_ops(void);
