@@ -1,9 +1,10 @@
 /*
- * bench_qgemm.c — the int8 linear layer (mdl_qlinear, every kernel this CPU has) against
+ * bench_qgemm.c — the quantised linear layer (mdl_qlinear, every kernel this CPU has) against
  * OpenBLAS cblas_sgemm fp32 on jina-clip-v1's linear shapes, same threads, same run. Prints
- * GFLOP/s (2·M·N·K per product; the int8 time includes quantising x, dequantising and the bias)
+ * GFLOP/s (2·M·N·K per product; the quantised time includes quantising x, dequantising and the bias)
  * and the ratio to sgemm, runs interleaved. Usage: bench_qgemm [threads (2)] [repetitions (7)];
- * CDX_QGEMM_KERNEL=scalar|avx2|avx512vnni times that kernel only.
+ * CDX_QGEMM_KERNEL=scalar|avx2|avx512vnni times that kernel only; CDX_QGEMM_PRECISION=w8a8
+ * times the W8A8 precision instead of the default W10A10.
  */
 #include <cblas.h>
 #include <stdio.h>
@@ -70,8 +71,10 @@ int main(int argc, char **argv) {
     core_pool *pool = NULL;
     cdx_error err = {0};
     if (core_pool_new(threads, &pool, &err) != 0) return 1;
-    printf("threads %d, median of %d interleaved runs after one warm-up; GFLOP/s = 2*M*N*K / time; "
-           "ratio = sgemm time / int8 time\n", threads, reps);
+    mdl_qprecision prec = mdl_qprecision_default();
+    printf("precision %s, threads %d, median of %d interleaved runs after one warm-up; GFLOP/s = "
+           "2*M*N*K / time; ratio = sgemm time / quantised time\n",
+           mdl_qprecision_name(prec), threads, reps);
     printf("%-26s %5s %5s %5s %7s", "shape", "M", "K", "N", "sgemm");
     for (int kern = 0; kern < MDL_QKERNEL_COUNT; kern++)
         if (bench_wanted((mdl_qkernel)kern)) printf(" %11s %6s", mdl_qkernel_name((mdl_qkernel)kern), "ratio");
@@ -88,7 +91,7 @@ int main(int argc, char **argv) {
         if (!y) return 1;
         for (int kern = 0; kern < MDL_QKERNEL_COUNT; kern++)
             if (bench_wanted((mdl_qkernel)kern) &&
-                mdl_qweight_prepare_kernel(w, (size_t)s->n, (size_t)s->k, (mdl_qkernel)kern,
+                mdl_qweight_prepare_with(w, (size_t)s->n, (size_t)s->k, (mdl_qkernel)kern, prec,
                                            &qw[kern], &err) != 0) {
                 fprintf(stderr, "prepare: %s\n", err.message);
                 return 1;

@@ -1,5 +1,5 @@
 /*
- * qgemm.c — the int8 linear layer's driver: weight quantisation and packing, per-row activation
+ * qgemm.c — the integer linear layer's driver: weight quantisation and packing, per-row activation
  * quantisation, cache blocking (K blocks of ≤ 768 so a weight sliver stays in L1, 128-column
  * panels that stay in L2, row chunks of ≤ 384), work sharing over the thread pool, and the one
  * dequantisation every kernel shares (so kernels that agree in int32 agree bit for bit in float).
@@ -14,18 +14,40 @@
 #include "core/error.h"
 #include "model/qgemm_internal.h"
 
-#define QGEMM_MAX_K 65536 /* 255 · 127 · 65536 < 2^31: int32 sums cannot overflow */
 #define QGEMM_NC 128      /* columns per panel (a multiple of 32) */
-#define QGEMM_KC 768      /* at most this many k per block */
+#define QGEMM_KC 512      /* at most this many k per block */
 #define QGEMM_MC 384      /* at most this many rows per chunk */
 
-static const mdl_qkernel_ops *qgemm_ops(mdl_qkernel kernel) {
+/* Each precision's integer ranges. k_max keeps every int32 sum exact: |q_x - zero| ≤ a_levels,
+ * |q_w| ≤ w_max, so |sum| ≤ k · a_levels · w_max < 2^31 (1023 · 511 · 4096 = 2141196288). */
+typedef struct qgemm_range {
+    const char *name;
+    int32_t w_max, a_levels;
+    size_t k_max;
+} qgemm_range;
+
+static const qgemm_range qgemm_ranges[MDL_QPREC_COUNT] = {
+    {"w10a10", 511, 1023, 4096},
+    {"w8a8", 127, 255, 65536},
+};
+
+static const mdl_qkernel_ops *qgemm_ops(mdl_qkernel kernel, mdl_qprecision precision) {
     switch (kernel) {
-    case MDL_QKERNEL_SCALAR: return mdl_qkernel_scalar_ops();
-    case MDL_QKERNEL_AVX2: return mdl_qkernel_avx2_ops();
-    case MDL_QKERNEL_AVX512VNNI: return mdl_qkernel_avx512vnni_ops();
+    case MDL_QKERNEL_SCALAR: return mdl_qkernel_scalar_ops(precision);
+    case MDL_QKERNEL_AVX2: return mdl_qkernel_avx2_ops(precision);
+    case MDL_QKERNEL_AVX512VNNI: return mdl_qkernel_avx512vnni_ops(precision);
     default: return NULL;
     }
+}
+
+const char *mdl_qprecision_name(mdl_qprecision precision) {
+    return (unsigned)precision < MDL_QPREC_COUNT ? qgemm_ranges[precision].name : "unknown";
+}
+
+mdl_qprecision mdl_qprecision_default(void) {
+    const char *forced = getenv("CDX_QGEMM_PRECISION");
+    if (forced && strcmp(forced, qgemm_ranges[MDL_QPREC_W8A8].name) == 0) return MDL_QPREC_W8A8;
+    return MDL_QPREC_W10A10;
 }
 
 const char *mdl_qkernel_name(mdl_qkernel kernel) {
@@ -34,7 +56,7 @@ const char *mdl_qkernel_name(mdl_qkernel kernel) {
 }
 
 int mdl_qkernel_supported(mdl_qkernel kernel) {
-    if (!qgemm_ops(kernel)) return 0;
+    if (!qgemm_ops(kernel, MDL_QPREC_W10A10)) return 0;
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
     __builtin_cpu_init();
     switch (kernel) {
@@ -63,18 +85,18 @@ mdl_qkernel mdl_qkernel_default(void) {
 
 static size_t qgemm_round_up(size_t v, size_t to) { return (v + to - 1) / to * to; }
 
-/* Symmetric per-row int8: scale = max|w| / 127, q = round-half-even(w / scale). */
-static void qgemm_quantise_weight_row(const float *w, size_t k, int8_t *q, float *scale,
-                                      int32_t *sum) {
-    float amax = 0.0f;
+/* Symmetric per row: scale = max|w| / w_max, q = round-half-even(w · (w_max / max|w|)). */
+static void qgemm_quantise_weight_row(const float *w, size_t k, int32_t w_max, int16_t *q,
+                                      float *scale, int32_t *sum) {
+    float amax = 0.0f, fmax = (float)w_max;
     for (size_t i = 0; i < k; i++) amax = fabsf(w[i]) > amax ? fabsf(w[i]) : amax;
-    *scale = amax / 127.0f;
-    float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+    *scale = amax / fmax;
+    float inv = amax > 0.0f ? fmax / amax : 0.0f;
     int32_t s = 0;
     for (size_t i = 0; i < k; i++) {
         long v = lrintf(w[i] * inv);
-        v = v > 127 ? 127 : (v < -127 ? -127 : v);
-        q[i] = (int8_t)v;
+        v = v > w_max ? w_max : (v < -w_max ? -w_max : v);
+        q[i] = (int16_t)v;
         s += (int32_t)v;
     }
     *sum = s;
@@ -83,47 +105,51 @@ static void qgemm_quantise_weight_row(const float *w, size_t k, int8_t *q, float
 static int qgemm_check_weights(const float *w, size_t n, size_t k, cdx_error *err) {
     for (size_t i = 0; i < n * k; i++)
         if (!isfinite(w[i]))
-            return cdx_fail(err, CDX_EINVAL, "int8 weights: element %zu (row %zu) is not finite",
+            return cdx_fail(err, CDX_EINVAL, "quantised weights: element %zu (row %zu) is not finite",
                             i, i / k);
     return CDX_OK;
 }
 
-int mdl_qweight_prepare_kernel(const float *w, size_t n, size_t k, mdl_qkernel kernel,
-                               mdl_qweight *qw, cdx_error *err) {
+int mdl_qweight_prepare_with(const float *w, size_t n, size_t k, mdl_qkernel kernel,
+                             mdl_qprecision precision, mdl_qweight *qw, cdx_error *err) {
     memset(qw, 0, sizeof *qw);
-    const mdl_qkernel_ops *ops = qgemm_ops(kernel);
+    const mdl_qkernel_ops *ops = qgemm_ops(kernel, precision);
     if (!ops || !mdl_qkernel_supported(kernel))
-        return cdx_fail(err, CDX_EUNSUPPORTED, "int8 weights: kernel %s is not available here",
+        return cdx_fail(err, CDX_EUNSUPPORTED, "quantised weights: kernel %s is not available here",
                         mdl_qkernel_name(kernel));
-    if (!w || n == 0 || k == 0 || k > QGEMM_MAX_K || n > ((size_t)1 << 24))
-        return cdx_fail(err, CDX_EINVAL, "int8 weights: bad shape %zu x %zu (k at most %d)", n,
-                        k, QGEMM_MAX_K);
+    const qgemm_range *range = &qgemm_ranges[precision];
+    if (!w || n == 0 || k == 0 || k > range->k_max || n > ((size_t)1 << 24))
+        return cdx_fail(err, CDX_EINVAL, "quantised weights: bad shape %zu x %zu (%s: k at most %zu)",
+                        n, k, range->name, range->k_max);
     int rc = qgemm_check_weights(w, n, k, err);
     if (rc != CDX_OK) return rc;
     qw->kernel = kernel;
+    qw->precision = precision;
     qw->n = n;
     qw->k = k;
     qw->n_pad = qgemm_round_up(n, 32);
     qw->k_pad = qgemm_round_up(k, 4);
     qw->packed_bytes = qw->n_pad * qw->k_pad * ops->elem;
-    int8_t *rows = malloc(n * k);
+    int16_t *rows = malloc(n * k * sizeof *rows);
     qw->scale = malloc(n * sizeof *qw->scale);
     qw->row_sum = calloc(qw->n_pad, sizeof *qw->row_sum);
     qw->packed = aligned_alloc(64, qgemm_round_up(qw->packed_bytes, 64));
     if (!rows || !qw->scale || !qw->row_sum || !qw->packed) {
         free(rows);
         mdl_qweight_free(qw);
-        return cdx_fail(err, CDX_ENOMEM, "int8 weights: out of memory for %zu x %zu", n, k);
+        return cdx_fail(err, CDX_ENOMEM, "quantised weights: out of memory for %zu x %zu", n, k);
     }
     for (size_t r = 0; r < n; r++)
-        qgemm_quantise_weight_row(w + r * k, k, rows + r * k, &qw->scale[r], &qw->row_sum[r]);
+        qgemm_quantise_weight_row(w + r * k, k, range->w_max, rows + r * k, &qw->scale[r],
+                                  &qw->row_sum[r]);
     ops->pack_w(rows, n, k, qw->n_pad, qw->k_pad, qw->packed);
     free(rows);
     return CDX_OK;
 }
 
 int mdl_qweight_prepare(const float *w, size_t n, size_t k, mdl_qweight *qw, cdx_error *err) {
-    return mdl_qweight_prepare_kernel(w, n, k, mdl_qkernel_default(), qw, err);
+    return mdl_qweight_prepare_with(w, n, k, mdl_qkernel_default(), mdl_qprecision_default(), qw,
+                                    err);
 }
 
 void mdl_qweight_free(mdl_qweight *qw) {
@@ -156,48 +182,49 @@ typedef struct qgemm_call {
     int32_t *a_zero; /* [tiles · mr] */
     uint8_t *thread_mem;
     size_t thread_bytes, q_bytes;
-    int (*quantise_row)(const float *x, size_t k, size_t k_pad, uint8_t *q, float *scale,
-                        int32_t *zero);
+    int32_t levels;  /* activations are quantised to 0..levels */
+    int (*quantise_row)(const float *x, size_t k, size_t k_pad, int32_t levels, uint16_t *q,
+                        float *scale, int32_t *zero);
     void (*dequant_row)(const int32_t *c, size_t cols, int32_t zero, const int32_t *row_sum,
                         float a_scale, const float *w_scale, const float *bias, float *y);
     atomic_size_t next;
     atomic_int bad_row; /* 1 + the first row with a non-finite value, or 0 */
 } qgemm_call;
 
-/* Asymmetric per-row u8 over [min(x, 0), max(x, 0)] (so 0 is exact): scale = range / 255,
- * zero = round(-lo / scale), q = clamp(round(x / scale) + zero, 0, 255); halves round to even.
- * Returns 0 when the row holds a NaN or infinity. */
-static int qgemm_quantise_row(const float *x, size_t k, size_t k_pad, uint8_t *q, float *scale,
-                              int32_t *zero) {
+/* Asymmetric per row over [min(x, 0), max(x, 0)] (so 0 is exact), L = levels: inv = L / range,
+ * zero = round(-lo · inv), q = clamp(round(x · inv) + zero, 0, L), scale = range / L; halves
+ * round to even. Returns 0 when the row holds a NaN or infinity. */
+static int qgemm_quantise_row(const float *x, size_t k, size_t k_pad, int32_t levels, uint16_t *q,
+                              float *scale, int32_t *zero) {
     float lo = 0.0f, hi = 0.0f, poison = 0.0f; /* x·0 is NaN only for a NaN or infinite x */
     for (size_t i = 0; i < k; i++) {
         lo = x[i] < lo ? x[i] : lo;
         hi = x[i] > hi ? x[i] : hi;
         poison += x[i] * 0.0f;
     }
-    memset(q + k, 0, k_pad - k);
-    float range = hi - lo;
+    memset(q + k, 0, (k_pad - k) * sizeof *q);
+    float range = hi - lo, fl = (float)levels;
     if (poison != 0.0f || !isfinite(range)) return 0;
     if (range == 0.0f) { /* an all-zero row: any scale will do */
-        memset(q, 0, k);
+        memset(q, 0, k * sizeof *q);
         *scale = 0.0f;
         *zero = 0;
         return 1;
     }
-    float inv = 255.0f / range;
+    float inv = fl / range;
     long z = lrintf(-lo * inv);
-    z = z < 0 ? 0 : (z > 255 ? 255 : z);
+    z = z < 0 ? 0 : (z > levels ? levels : z);
     for (size_t i = 0; i < k; i++) {
         long v = lrintf(x[i] * inv) + z;
-        q[i] = (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v));
+        q[i] = (uint16_t)(v < 0 ? 0 : (v > levels ? levels : v));
     }
-    *scale = range / 255.0f;
+    *scale = range / fl;
     *zero = (int32_t)z;
     return 1;
 }
 
 /* Zero-padded rows of the last tile get q = 0 and zero = 0 in u8 form; AVX2 stores q - zero = 0. */
-static void qgemm_pack_tile(qgemm_call *call, size_t t, uint8_t *q) {
+static void qgemm_pack_tile(qgemm_call *call, size_t t, uint16_t *q) {
     const mdl_qkernel_ops *ops = call->ops;
     size_t k = call->qw->k, k_pad = call->qw->k_pad, r0 = t * ops->mr;
     size_t rows = call->m - r0 < ops->mr ? call->m - r0 : ops->mr;
@@ -207,11 +234,11 @@ static void qgemm_pack_tile(qgemm_call *call, size_t t, uint8_t *q) {
             call->a_zero[r0 + r] = 0;
             continue;
         }
-        if (!call->quantise_row(call->x + (r0 + r) * k, k, k_pad, q + r * k_pad,
+        if (!call->quantise_row(call->x + (r0 + r) * k, k, k_pad, call->levels, q + r * k_pad,
                                 &call->a_scale[r0 + r], &call->a_zero[r0 + r])) {
             int expected = 0;
             atomic_compare_exchange_strong(&call->bad_row, &expected, (int)(r0 + r + 1));
-            memset(q + r * k_pad, 0, k_pad);
+            memset(q + r * k_pad, 0, k_pad * sizeof *q);
             call->a_scale[r0 + r] = 0.0f;
             call->a_zero[r0 + r] = 0;
         }
@@ -221,7 +248,7 @@ static void qgemm_pack_tile(qgemm_call *call, size_t t, uint8_t *q) {
 
 static void qgemm_quantise_worker(void *ctx, int thread) {
     qgemm_call *call = ctx;
-    uint8_t *q = call->thread_mem + (size_t)thread * call->thread_bytes;
+    uint16_t *q = (uint16_t *)(call->thread_mem + (size_t)thread * call->thread_bytes);
     for (;;) {
         size_t t = atomic_fetch_add(&call->next, 1);
         if (t >= call->tiles) break;
@@ -301,19 +328,19 @@ static int qgemm_layout(qgemm_call *call, int threads, mdl_qworkspace *ws, cdx_e
     call->panels = (call->qw->n_pad + QGEMM_NC - 1) / QGEMM_NC;
     size_t kblocks = (k_pad + QGEMM_KC - 1) / QGEMM_KC;
     call->kc = qgemm_round_up((k_pad + kblocks - 1) / kblocks, 4);
-    call->q_bytes = qgemm_round_up(mr * k_pad, 64);
+    call->q_bytes = qgemm_round_up(mr * k_pad * sizeof(uint16_t), 64);
     call->thread_bytes = call->q_bytes + call->chunk_tiles * mr * QGEMM_NC * sizeof(int32_t);
     size_t a_bytes = qgemm_round_up(call->tiles * call->tile_bytes, 64);
     size_t row_bytes = qgemm_round_up(call->tiles * mr * sizeof(float), 64);
     size_t need = a_bytes + 2 * row_bytes + (size_t)threads * call->thread_bytes;
     if (call->tiles > SIZE_MAX / 64 / k_pad)
-        return cdx_fail(err, CDX_EINVAL, "int8 linear: %zu rows is too many", call->m);
+        return cdx_fail(err, CDX_EINVAL, "quantised linear: %zu rows is too many", call->m);
     if (ws->cap < need) {
         free(ws->mem);
         ws->cap = 0;
         ws->mem = aligned_alloc(64, need);
         if (!ws->mem)
-            return cdx_fail(err, CDX_ENOMEM, "int8 linear: out of memory for %zu bytes", need);
+            return cdx_fail(err, CDX_ENOMEM, "quantised linear: out of memory for %zu bytes", need);
         ws->cap = need;
     }
     uint8_t *base = ws->mem;
@@ -336,12 +363,13 @@ static int qgemm_call_run(qgemm_call *call, size_t k, core_pool *pool, mdl_qwork
                           cdx_error *err) {
     const mdl_qweight *qw = call->qw;
     if (!qw || !qw->packed || !call->ops)
-        return cdx_fail(err, CDX_EINVAL, "int8 linear: weights are not prepared");
+        return cdx_fail(err, CDX_EINVAL, "quantised linear: weights are not prepared");
     if (k != qw->k)
-        return cdx_fail(err, CDX_EINVAL, "int8 linear: input has %zu columns, weights %zu", k,
-                        qw->k);
+        return cdx_fail(err, CDX_EINVAL, "quantised linear: input has %zu columns, weights %zu",
+                        k, qw->k);
     if (call->m == 0) return CDX_OK;
-    if (!call->x) return cdx_fail(err, CDX_EINVAL, "int8 linear: no input");
+    if (!call->x) return cdx_fail(err, CDX_EINVAL, "quantised linear: no input");
+    call->levels = qgemm_ranges[qw->precision].a_levels;
     /* The scalar twin keeps the scalar row steps, so the tests also hold the SIMD ones to them. */
     call->quantise_row = qgemm_quantise_row;
     call->dequant_row = qgemm_dequant_row;
@@ -357,7 +385,8 @@ static int qgemm_call_run(qgemm_call *call, size_t k, core_pool *pool, mdl_qwork
         qgemm_run(pool, qgemm_quantise_worker, call);
         int bad = atomic_load(&call->bad_row);
         if (bad)
-            rc = cdx_fail(err, CDX_EINVAL, "int8 linear: input row %d is not finite", bad - 1);
+            rc = cdx_fail(err, CDX_EINVAL, "quantised linear: input row %d is not finite",
+                          bad - 1);
         else
             qgemm_run(pool, qgemm_gemm_worker, call);
     }
@@ -367,16 +396,16 @@ static int qgemm_call_run(qgemm_call *call, size_t k, core_pool *pool, mdl_qwork
 
 int mdl_qlinear(const float *x, size_t m, size_t k, const mdl_qweight *qw, const float *bias,
                 float *y, core_pool *pool, mdl_qworkspace *ws, cdx_error *err) {
-    qgemm_call call = {.ops = qw ? qgemm_ops(qw->kernel) : NULL, .qw = qw, .x = x, .bias = bias,
-                       .y = y, .m = m};
-    if (m && !y) return cdx_fail(err, CDX_EINVAL, "int8 linear: no output");
+    qgemm_call call = {.ops = qw ? qgemm_ops(qw->kernel, qw->precision) : NULL, .qw = qw, .x = x,
+                       .bias = bias, .y = y, .m = m};
+    if (m && !y) return cdx_fail(err, CDX_EINVAL, "quantised linear: no output");
     return qgemm_call_run(&call, k, pool, ws, err);
 }
 
 int mdl_qlinear_int32(const float *x, size_t m, size_t k, const mdl_qweight *qw, int32_t *acc,
                       core_pool *pool, mdl_qworkspace *ws, cdx_error *err) {
-    qgemm_call call = {.ops = qw ? qgemm_ops(qw->kernel) : NULL, .qw = qw, .x = x, .acc = acc,
-                       .m = m};
-    if (m && !acc) return cdx_fail(err, CDX_EINVAL, "int8 linear: no output");
+    qgemm_call call = {.ops = qw ? qgemm_ops(qw->kernel, qw->precision) : NULL, .qw = qw, .x = x,
+                       .acc = acc, .m = m};
+    if (m && !acc) return cdx_fail(err, CDX_EINVAL, "quantised linear: no output");
     return qgemm_call_run(&call, k, pool, ws, err);
 }

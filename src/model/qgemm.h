@@ -1,9 +1,12 @@
 /*
- * qgemm.h — the reduced-precision linear layer y = x·Wᵀ + b. Weights are quantised once to int8
- * (symmetric, one scale per output row), activations per call to u8 (asymmetric, one scale and
- * zero point per row of x); the product runs in integers with int32 accumulation and is scaled
- * back to float. Kernels: a scalar twin (the reference), AVX2 (vpmaddwd), AVX512-VNNI (vpdpbusd),
- * chosen at run time; every kernel gives the same int32 sums, hence bit-identical floats.
+ * qgemm.h — the reduced-precision linear layer y = x·Wᵀ + b. Weights are quantised once to
+ * integers (symmetric, one scale per output row), activations per call (asymmetric, one scale and
+ * zero point per row of x); the product runs in integers with exact int32 accumulation and is
+ * scaled back to float. Two precisions: W10A10 (|w| ≤ 511, 1024 activation levels; the default,
+ * cosine ≥ 0.999 end to end) and W8A8 (|w| ≤ 127, 256 levels; int8 as ONNX Runtime does it, but
+ * per row). Kernels: a scalar twin (the reference), AVX2 (vpmaddwd), AVX512-VNNI (vpdpwssd for
+ * W10A10, vpdpbusd for W8A8), chosen at run time; all give the same int32 sums, hence the same
+ * floats bit for bit.
  */
 #ifndef CDX_MODEL_QGEMM_H
 #define CDX_MODEL_QGEMM_H
@@ -21,13 +24,20 @@ typedef enum mdl_qkernel {
     MDL_QKERNEL_COUNT
 } mdl_qkernel;
 
-/* A prepared weight matrix: int8 values packed in the layout of one kernel, plus scales. */
+typedef enum mdl_qprecision {
+    MDL_QPREC_W10A10 = 0, /* weights in [-511, 511], activations 0..1023 (k ≤ 4096) */
+    MDL_QPREC_W8A8 = 1,   /* weights in [-127, 127], activations 0..255 (k ≤ 65536) */
+    MDL_QPREC_COUNT
+} mdl_qprecision;
+
+/* A prepared weight matrix: integer values packed in the layout of one kernel, plus scales. */
 typedef struct mdl_qweight {
     mdl_qkernel kernel;
+    mdl_qprecision precision;
     size_t n, k;         /* logical shape of W: n output rows of k inputs */
     size_t n_pad, k_pad; /* packed shape (n_pad multiple of 32, k_pad multiple of 4) */
-    float *scale;        /* [n] dequantisation scale of each output row (max|W_row| / 127) */
-    int32_t *row_sum;    /* [n_pad] sum of each row's int8 values (u8 zero-point correction) */
+    float *scale;        /* [n] dequantisation scale of each output row (max|W_row| / w_max) */
+    int32_t *row_sum;    /* [n_pad] sum of each row's integers (zero-point correction) */
     void *packed;        /* the kernel's layout (see qgemm_internal.h) */
     size_t packed_bytes;
 } mdl_qweight;
@@ -49,14 +59,21 @@ int mdl_qkernel_supported(mdl_qkernel kernel);
  * supported, else the widest one this CPU supports. */
 mdl_qkernel mdl_qkernel_default(void);
 
-/* Quantises W ([n × k] row-major fp32, as PyTorch's nn.Linear stores it) for the default kernel.
- * Fails with CDX_EINVAL on an empty or too large shape (k ≤ 65536) or a non-finite weight. The
- * caller releases qw with mdl_qweight_free. */
+/* The precision's name ("w10a10", "w8a8"). */
+const char *mdl_qprecision_name(mdl_qprecision precision);
+
+/* The precision mdl_qweight_prepare uses: $CDX_QGEMM_PRECISION (w10a10|w8a8) when set, else
+ * W10A10. */
+mdl_qprecision mdl_qprecision_default(void);
+
+/* Quantises W ([n × k] row-major fp32, as PyTorch's nn.Linear stores it) for the default kernel
+ * and precision. Fails with CDX_EINVAL on an empty or too large shape (see mdl_qprecision for k)
+ * or a non-finite weight. The caller releases qw with mdl_qweight_free. */
 int mdl_qweight_prepare(const float *w, size_t n, size_t k, mdl_qweight *qw, cdx_error *err);
 
-/* Same, for one named kernel (CDX_EUNSUPPORTED when this CPU lacks it). */
-int mdl_qweight_prepare_kernel(const float *w, size_t n, size_t k, mdl_qkernel kernel,
-                               mdl_qweight *qw, cdx_error *err);
+/* Same, for a named kernel and precision (CDX_EUNSUPPORTED when this CPU lacks the kernel). */
+int mdl_qweight_prepare_with(const float *w, size_t n, size_t k, mdl_qkernel kernel,
+                             mdl_qprecision precision, mdl_qweight *qw, cdx_error *err);
 
 void mdl_qweight_free(mdl_qweight *qw);
 

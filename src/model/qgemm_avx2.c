@@ -1,8 +1,8 @@
 /*
- * qgemm_avx2.c — the AVX2 int8 kernel. Activations are stored as int16 (q - zero, in
- * [-255, 255]) and weights as int16 (in [-127, 127]), both in k pairs, so one vpmaddwd forms
- * 8 columns × 2 products exactly: no vpmaddubsw int16 saturation, and |sum| ≤ 255·127·k stays far
- * inside int32 for k ≤ 65536. Micro-tile: 6 rows × 16 columns in 12 ymm accumulators.
+ * qgemm_avx2.c — the AVX2 integer kernel, for both precisions. Activations are stored as int16
+ * (q - zero, |·| ≤ 1023) and weights as int16 (|·| ≤ 511), both in k pairs, so one vpmaddwd forms
+ * 8 columns × 2 products exactly (no vpmaddubsw int16 saturation), and the precisions' k limits
+ * keep |sum| < 2^31. Micro-tile: 6 rows × 16 columns in 12 ymm accumulators.
  * Compiled with a target attribute; handed out only when the CPU reports avx2.
  */
 #include <string.h>
@@ -15,7 +15,7 @@
 #define AVX2_TARGET __attribute__((target("avx2")))
 #define AVX2_MR 6
 
-static void avx2_pack_w(const int8_t *q, size_t n, size_t k, size_t n_pad, size_t k_pad,
+static void avx2_pack_w(const int16_t *q, size_t n, size_t k, size_t n_pad, size_t k_pad,
                         void *dst) {
     int16_t *out = dst;
     memset(out, 0, n_pad * k_pad * sizeof *out);
@@ -26,7 +26,7 @@ static void avx2_pack_w(const int8_t *q, size_t n, size_t k, size_t n_pad, size_
     }
 }
 
-static void avx2_pack_a(const uint8_t *q, size_t rows, const int32_t *zero, size_t k_pad,
+static void avx2_pack_a(const uint16_t *q, size_t rows, const int32_t *zero, size_t k_pad,
                         void *dst) {
     int16_t *out = dst;
     size_t pairs = k_pad / 2;
@@ -36,8 +36,8 @@ static void avx2_pack_a(const uint8_t *q, size_t rows, const int32_t *zero, size
                 out[p * 2 * AVX2_MR + 2 * r] = out[p * 2 * AVX2_MR + 2 * r + 1] = 0;
             continue;
         }
-        const uint8_t *src = q + r * k_pad;
-        int16_t z = (int16_t)zero[r];
+        const uint16_t *src = q + r * k_pad;
+        int32_t z = zero[r];
         for (size_t p = 0; p < pairs; p++) {
             out[p * 2 * AVX2_MR + 2 * r] = (int16_t)(src[2 * p] - z);
             out[p * 2 * AVX2_MR + 2 * r + 1] = (int16_t)(src[2 * p + 1] - z);
@@ -92,21 +92,23 @@ AVX2_TARGET static void avx2_micro(const void *a, const void *b, size_t b_stride
     AVX2_STORE(5);
 }
 
-static const mdl_qkernel_ops avx2_ops = {
-    .id = MDL_QKERNEL_AVX2,
-    .name = "avx2",
-    .mr = AVX2_MR,
-    .nr_slivers = 1,
-    .k_group = 2,
-    .elem = 2,
-    .zero_shifted = 1,
-    .pack_w = avx2_pack_w,
-    .pack_a = avx2_pack_a,
-    .micro = avx2_micro,
-};
+#define AVX2_OPS(prec)                                                                       \
+    {                                                                                        \
+        .id = MDL_QKERNEL_AVX2, .precision = (prec), .name = "avx2", .mr = AVX2_MR,          \
+        .nr_slivers = 1, .k_group = 2, .elem = 2, .zero_shifted = 1, .pack_w = avx2_pack_w,  \
+        .pack_a = avx2_pack_a, .micro = avx2_micro,                                          \
+    }
 
-const mdl_qkernel_ops *mdl_qkernel_avx2_ops(void) { return &avx2_ops; }
+static const mdl_qkernel_ops avx2_ops[MDL_QPREC_COUNT] = {AVX2_OPS(MDL_QPREC_W10A10),
+                                                          AVX2_OPS(MDL_QPREC_W8A8)};
+
+const mdl_qkernel_ops *mdl_qkernel_avx2_ops(mdl_qprecision precision) {
+    return (unsigned)precision < MDL_QPREC_COUNT ? &avx2_ops[precision] : NULL;
+}
 
 #else
-const mdl_qkernel_ops *mdl_qkernel_avx2_ops(void) { return NULL; }
+const mdl_qkernel_ops *mdl_qkernel_avx2_ops(mdl_qprecision precision) {
+    (void)precision;
+    return NULL;
+}
 #endif

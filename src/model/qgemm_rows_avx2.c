@@ -1,6 +1,6 @@
 /*
- * qgemm_rows_avx2.c — AVX2 versions of the two per-row steps around the int8 product: quantising
- * a row of activations to u8 and scaling a row of int32 sums back to float. They perform the same
+ * qgemm_rows_avx2.c — AVX2 versions of the two per-row steps around the integer product:
+ * quantising a row of activations and scaling a row of int32 sums back to float. They perform the same
  * IEEE operations in the same order as the scalar versions in qgemm.c (min/max, one multiply,
  * round-half-even; convert, multiply, add), so their results are identical, not just close.
  */
@@ -27,14 +27,14 @@ ROWS_TARGET static float rows_hmax(__m256 v) {
     return _mm_cvtss_f32(m);
 }
 
-/* clamp(round(x · inv) + zero, 0, 255) for 8 values, as int32. */
-ROWS_TARGET static __m256i rows_q8(const float *x, __m256 inv, __m256i zero) {
+/* clamp(round(x · inv) + zero, 0, levels) for 8 values, as int32. */
+ROWS_TARGET static __m256i rows_q8(const float *x, __m256 inv, __m256i zero, __m256i levels) {
     __m256i v = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x), inv)), zero);
-    return _mm256_min_epi32(_mm256_max_epi32(v, _mm256_setzero_si256()), _mm256_set1_epi32(255));
+    return _mm256_min_epi32(_mm256_max_epi32(v, _mm256_setzero_si256()), levels);
 }
 
-ROWS_TARGET int mdl_qgemm_quantise_row_avx2(const float *x, size_t k, size_t k_pad, uint8_t *q,
-                                            float *scale, int32_t *zero) {
+ROWS_TARGET int mdl_qgemm_quantise_row_avx2(const float *x, size_t k, size_t k_pad, int32_t levels,
+                                            uint16_t *q, float *scale, int32_t *zero) {
     __m256 vlo = _mm256_setzero_ps(), vhi = vlo, poison = vlo, zeros = vlo;
     size_t i = 0;
     for (; i + 8 <= k; i += 8) {
@@ -50,32 +50,31 @@ ROWS_TARGET int mdl_qgemm_quantise_row_avx2(const float *x, size_t k, size_t k_p
         hi = x[i] > hi ? x[i] : hi;
         bad += x[i] * 0.0f;
     }
-    memset(q + k, 0, k_pad - k);
-    float range = hi - lo;
+    memset(q + k, 0, (k_pad - k) * sizeof *q);
+    float range = hi - lo, fl = (float)levels;
     if (bad != 0.0f || !(range - range == 0.0f)) return 0;
     if (range == 0.0f) {
-        memset(q, 0, k);
+        memset(q, 0, k * sizeof *q);
         *scale = 0.0f;
         *zero = 0;
         return 1;
     }
-    float inv = 255.0f / range;
+    float inv = fl / range;
     long z = _mm_cvtss_si32(_mm_set_ss(-lo * inv));
-    z = z < 0 ? 0 : (z > 255 ? 255 : z);
+    z = z < 0 ? 0 : (z > levels ? levels : z);
     __m256 vinv = _mm256_set1_ps(inv);
-    __m256i vz = _mm256_set1_epi32((int)z);
-    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-    for (i = 0; i + 32 <= k; i += 32) {
-        __m256i ab = _mm256_packus_epi32(rows_q8(x + i, vinv, vz), rows_q8(x + i + 8, vinv, vz));
-        __m256i cd = _mm256_packus_epi32(rows_q8(x + i + 16, vinv, vz), rows_q8(x + i + 24, vinv, vz));
-        __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(ab, cd), order);
-        _mm256_storeu_si256((__m256i *)(q + i), bytes);
+    __m256i vz = _mm256_set1_epi32((int)z), vl = _mm256_set1_epi32(levels);
+    for (i = 0; i + 16 <= k; i += 16) {
+        /* packus works per 128-bit lane; permute4x64 puts the four 64-bit groups in order */
+        __m256i ab = _mm256_packus_epi32(rows_q8(x + i, vinv, vz, vl),
+                                         rows_q8(x + i + 8, vinv, vz, vl));
+        _mm256_storeu_si256((__m256i *)(q + i), _mm256_permute4x64_epi64(ab, 0xd8));
     }
     for (; i < k; i++) {
         long v = _mm_cvtss_si32(_mm_set_ss(x[i] * inv)) + z;
-        q[i] = (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v));
+        q[i] = (uint16_t)(v < 0 ? 0 : (v > levels ? levels : v));
     }
-    *scale = range / 255.0f;
+    *scale = range / fl;
     *zero = (int32_t)z;
     return 1;
 }
@@ -104,9 +103,9 @@ ROWS_TARGET void mdl_qgemm_dequant_row_avx2(const int32_t *c, size_t cols, int32
 }
 
 #else
-int mdl_qgemm_quantise_row_avx2(const float *x, size_t k, size_t k_pad, uint8_t *q, float *scale,
-                                int32_t *zero) {
-    (void)x, (void)k, (void)k_pad, (void)q, (void)scale, (void)zero;
+int mdl_qgemm_quantise_row_avx2(const float *x, size_t k, size_t k_pad, int32_t levels,
+                                uint16_t *q, float *scale, int32_t *zero) {
+    (void)x, (void)k, (void)k_pad, (void)levels, (void)q, (void)scale, (void)zero;
     return 0;
 }
 void mdl_qgemm_dequant_row_avx2(const int32_t *c, size_t cols, int32_t zero,
