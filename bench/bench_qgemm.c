@@ -77,7 +77,8 @@ int main(int argc, char **argv) {
            mdl_qprecision_name(prec), threads, reps);
     printf("%-26s %5s %5s %5s %7s", "shape", "M", "K", "N", "sgemm");
     for (int kern = 0; kern < MDL_QKERNEL_COUNT; kern++)
-        if (bench_wanted((mdl_qkernel)kern)) printf(" %11s %6s", mdl_qkernel_name((mdl_qkernel)kern), "ratio");
+        if (bench_wanted((mdl_qkernel)kern))
+            printf(" %11s %6s", mdl_qkernel_name((mdl_qkernel)kern), "ratio");
     printf("\n");
     double total_s = 0, total_q[MDL_QKERNEL_COUNT] = {0};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
@@ -88,13 +89,13 @@ int main(int argc, char **argv) {
         mdl_qweight qw[MDL_QKERNEL_COUNT];
         mdl_qworkspace ws[MDL_QKERNEL_COUNT];
         memset(ws, 0, sizeof ws);
-        if (!y) return 1;
+        if (!y) exit(1);
         for (int kern = 0; kern < MDL_QKERNEL_COUNT; kern++)
             if (bench_wanted((mdl_qkernel)kern) &&
                 mdl_qweight_prepare_with(w, (size_t)s->n, (size_t)s->k, (mdl_qkernel)kern, prec,
                                            &qw[kern], &err) != 0) {
                 fprintf(stderr, "prepare: %s\n", err.message);
-                return 1;
+                exit(1);
             }
         double ts[32], tq[MDL_QKERNEL_COUNT][32];
         for (int r = 0; r <= reps; r++) { /* interleaved, so load from elsewhere hits all alike */

@@ -130,7 +130,8 @@ int mdl_qweight_prepare_with(const float *w, size_t n, size_t k, mdl_qkernel ker
     qw->n_pad = qgemm_round_up(n, 32);
     qw->k_pad = qgemm_round_up(k, 4);
     qw->packed_bytes = qw->n_pad * qw->k_pad * ops->elem;
-    int16_t *rows = malloc(n * k * sizeof *rows);
+    size_t count = n * k; /* ≤ 2^24 · 2^16: no overflow */
+    int16_t *rows = count ? malloc(count * sizeof *rows) : NULL;
     qw->scale = malloc(n * sizeof *qw->scale);
     qw->row_sum = calloc(qw->n_pad, sizeof *qw->row_sum);
     qw->packed = aligned_alloc(64, qgemm_round_up(qw->packed_bytes, 64));
@@ -248,7 +249,8 @@ static void qgemm_pack_tile(qgemm_call *call, size_t t, uint16_t *q) {
 
 static void qgemm_quantise_worker(void *ctx, int thread) {
     qgemm_call *call = ctx;
-    uint16_t *q = (uint16_t *)(call->thread_mem + (size_t)thread * call->thread_bytes);
+    void *mine = call->thread_mem + (size_t)thread * call->thread_bytes;
+    uint16_t *q = mine;
     for (;;) {
         size_t t = atomic_fetch_add(&call->next, 1);
         if (t >= call->tiles) break;
@@ -309,7 +311,8 @@ static void qgemm_job(const qgemm_call *call, size_t job, int32_t *c) {
 
 static void qgemm_gemm_worker(void *ctx, int thread) {
     qgemm_call *call = ctx;
-    int32_t *c = (int32_t *)(call->thread_mem + (size_t)thread * call->thread_bytes + call->q_bytes);
+    void *mine = call->thread_mem + (size_t)thread * call->thread_bytes + call->q_bytes;
+    int32_t *c = mine;
     for (;;) {
         size_t job = atomic_fetch_add(&call->next, 1);
         if (job >= call->panels * call->chunks) break;
@@ -345,8 +348,9 @@ static int qgemm_layout(qgemm_call *call, int threads, mdl_qworkspace *ws, cdx_e
     }
     uint8_t *base = ws->mem;
     call->a = base;
-    call->a_scale = (float *)(base + a_bytes);
-    call->a_zero = (int32_t *)(base + a_bytes + row_bytes);
+    void *scales = base + a_bytes, *zeros = base + a_bytes + row_bytes;
+    call->a_scale = scales;
+    call->a_zero = zeros;
     call->thread_mem = base + a_bytes + 2 * row_bytes;
     return CDX_OK;
 }

@@ -30,6 +30,7 @@ static void scalar_pack_a(const uint16_t *q, size_t rows, const int32_t *zero, s
 
 static void scalar_micro(const void *a, const void *b, size_t b_stride, size_t kc, int32_t *c,
                          size_t ldc, int first) {
+    (void)b_stride; /* one sliver per call */
     const int16_t *av = a, *bv = b;
     for (size_t r = 0; r < SCALAR_MR; r++) {
         for (size_t col = 0; col < 16; col++) {

@@ -29,10 +29,11 @@ static void vnni_pack_w(const int16_t *q, size_t n, size_t k, size_t n_pad, size
 
 static void vnni_pack_a(const uint16_t *q, size_t rows, const int32_t *zero, size_t k_pad,
                         void *dst) {
+    (void)zero; /* u8 q as is: the zero point comes off later with the row sums */
     uint8_t *out = dst;
     for (size_t r = 0; r < VNNI_MR; r++)
         for (size_t i = 0; i < k_pad; i++)
-            out[((i / 4) * VNNI_MR + r) * 4 + i % 4] = r < rows ? (uint8_t)q[r * k_pad + i] : 0;
+            out[((i / 4) * VNNI_MR + r) * 4 + i % 4] = (uint8_t)(r < rows ? q[r * k_pad + i] : 0);
 }
 
 /* W10A10: the AVX2 layout (int16 pairs), 16 columns per zmm. */
@@ -53,7 +54,7 @@ static void vnni16_pack_a(const uint16_t *q, size_t rows, const int32_t *zero, s
     for (size_t r = 0; r < VNNI_MR; r++)
         for (size_t i = 0; i < k_pad; i++)
             out[((i / 2) * VNNI_MR + r) * 2 + i % 2] =
-                r < rows ? (int16_t)((int32_t)q[r * k_pad + i] - zero[r]) : 0;
+                (int16_t)(r < rows ? (int32_t)q[r * k_pad + i] - zero[r] : 0);
 }
 
 #define VNNI_ROW(r)                                                                          \

@@ -82,6 +82,12 @@ static void naive_int32(mdl_qprecision prec, const float *x, size_t m, const flo
     free(qx);
 }
 
+static uint32_t float_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
 typedef struct shape {
     size_t m, k, n;
 } shape;
@@ -100,7 +106,7 @@ static void test_scalar_twin_equals_naive_scheme(void **state) {
             size_t m = shapes[s].m, k = shapes[s].k, n = shapes[s].n;
             if (m * k * n > 40000000) continue;
             float *x = normal_matrix(m, k, 1.0f, 0.3f), *w = normal_matrix(n, k, 0.02f, 0.0f);
-            int32_t *want = malloc(m * n * sizeof *want), *got = malloc(m * n * sizeof *got);
+            int32_t *want = calloc(m * n, sizeof *want), *got = calloc(m * n, sizeof *got);
             assert_true(want && got);
             naive_int32((mdl_qprecision)prec, x, m, w, n, k, want);
             mdl_qweight qw;
@@ -164,7 +170,7 @@ static void test_every_kernel_equals_scalar_twin(void **state) {
                             fail_msg("%s %s %zux%zux%zu: int32 %zu: %d vs scalar %d",
                                      mdl_qkernel_name(kern), mdl_qprecision_name(prec), sh->m,
                                      sh->k, sh->n, i, acc[i], ref_acc[i]);
-                        if (memcmp(&y[i], &ref_y[i], sizeof y[i]) != 0)
+                        if (float_bits(y[i]) != float_bits(ref_y[i]))
                             fail_msg("%s %s %zux%zux%zu: float %zu: %.9g vs scalar %.9g",
                                      mdl_qkernel_name(kern), mdl_qprecision_name(prec), sh->m,
                                      sh->k, sh->n, i, y[i], ref_y[i]);
