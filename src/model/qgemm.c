@@ -117,14 +117,23 @@ int mdl_qweight_prepare_with(const float *w, size_t n, size_t k, mdl_qkernel ker
     if (!ops || !mdl_qkernel_supported(kernel))
         return cdx_fail(err, CDX_EUNSUPPORTED, "quantised weights: kernel %s is not available here",
                         mdl_qkernel_name(kernel));
-    const qgemm_range *range = &qgemm_ranges[precision];
+    return mdl_qweight_prepare_ops(w, n, k, ops, qw, err);
+}
+
+int mdl_qweight_prepare_ops(const float *w, size_t n, size_t k, const mdl_qkernel_ops *ops,
+                            mdl_qweight *qw, cdx_error *err) {
+    memset(qw, 0, sizeof *qw);
+    if (!ops || (unsigned)ops->precision >= MDL_QPREC_COUNT)
+        return cdx_fail(err, CDX_EINVAL, "quantised weights: no kernel");
+    const qgemm_range *range = &qgemm_ranges[ops->precision];
     if (!w || n == 0 || k == 0 || k > range->k_max || n > ((size_t)1 << 24))
         return cdx_fail(err, CDX_EINVAL, "quantised weights: bad shape %zu x %zu (%s: k at most %zu)",
                         n, k, range->name, range->k_max);
     int rc = qgemm_check_weights(w, n, k, err);
     if (rc != CDX_OK) return rc;
-    qw->kernel = kernel;
-    qw->precision = precision;
+    qw->ops = ops;
+    qw->kernel = ops->id;
+    qw->precision = ops->precision;
     qw->n = n;
     qw->k = k;
     qw->n_pad = qgemm_round_up(n, 32);
@@ -373,7 +382,7 @@ static int qgemm_call_run(qgemm_call *call, size_t k, core_pool *pool, mdl_qwork
                         k, qw->k);
     if (call->m == 0) return CDX_OK;
     if (!call->x) return cdx_fail(err, CDX_EINVAL, "quantised linear: no input");
-    call->levels = qgemm_ranges[qw->precision].a_levels;
+    call->levels = qgemm_ranges[call->ops->precision].a_levels;
     /* The scalar twin keeps the scalar row steps, so the tests also hold the SIMD ones to them. */
     call->quantise_row = qgemm_quantise_row;
     call->dequant_row = qgemm_dequant_row;
@@ -400,16 +409,14 @@ static int qgemm_call_run(qgemm_call *call, size_t k, core_pool *pool, mdl_qwork
 
 int mdl_qlinear(const float *x, size_t m, size_t k, const mdl_qweight *qw, const float *bias,
                 float *y, core_pool *pool, mdl_qworkspace *ws, cdx_error *err) {
-    qgemm_call call = {.ops = qw ? qgemm_ops(qw->kernel, qw->precision) : NULL, .qw = qw, .x = x,
-                       .bias = bias, .y = y, .m = m};
+    qgemm_call call = {.ops = qw ? qw->ops : NULL, .qw = qw, .x = x, .bias = bias, .y = y, .m = m};
     if (m && !y) return cdx_fail(err, CDX_EINVAL, "quantised linear: no output");
     return qgemm_call_run(&call, k, pool, ws, err);
 }
 
 int mdl_qlinear_int32(const float *x, size_t m, size_t k, const mdl_qweight *qw, int32_t *acc,
                       core_pool *pool, mdl_qworkspace *ws, cdx_error *err) {
-    qgemm_call call = {.ops = qw ? qgemm_ops(qw->kernel, qw->precision) : NULL, .qw = qw, .x = x,
-                       .acc = acc, .m = m};
+    qgemm_call call = {.ops = qw ? qw->ops : NULL, .qw = qw, .x = x, .acc = acc, .m = m};
     if (m && !acc) return cdx_fail(err, CDX_EINVAL, "quantised linear: no output");
     return qgemm_call_run(&call, k, pool, ws, err);
 }

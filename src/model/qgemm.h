@@ -31,7 +31,10 @@ typedef enum mdl_qprecision {
 } mdl_qprecision;
 
 /* A prepared weight matrix: integer values packed in the layout of one kernel, plus scales. */
+struct mdl_qkernel_ops;
+
 typedef struct mdl_qweight {
+    const struct mdl_qkernel_ops *ops; /* the kernel that packed it (qgemm_internal.h) */
     mdl_qkernel kernel;
     mdl_qprecision precision;
     size_t n, k;         /* logical shape of W: n output rows of k inputs */

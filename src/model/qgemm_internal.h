@@ -51,4 +51,9 @@ const mdl_qkernel_ops *mdl_qkernel_scalar_ops(mdl_qprecision precision);
 const mdl_qkernel_ops *mdl_qkernel_avx2_ops(mdl_qprecision precision);
 const mdl_qkernel_ops *mdl_qkernel_avx512vnni_ops(mdl_qprecision precision);
 
+/* Prepares qw for exactly these ops (the tests use it to run kernels the CPU check would refuse,
+ * e.g. the VNNI kernels on emulated intrinsics). */
+int mdl_qweight_prepare_ops(const float *w, size_t n, size_t k, const mdl_qkernel_ops *ops,
+                            mdl_qweight *qw, cdx_error *err);
+
 #endif

@@ -10,10 +10,36 @@
 
 #include "model/qgemm_internal.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+/* The few vector operations used, named once so tests can swap in plain-C stand-ins. */
+#if defined(MDL_QGEMM_VNNI_EMULATE) /* tests/model/test_qgemm_vnni_emu.c */
+#include "model/qgemm_vnni_emu.h"
+typedef emu_m512i vnni_vec;
+#define VNNI_TARGET
+#define VNNI_OPS_FN mdl_qkernel_avx512vnni_emu_ops
+#define VNNI_ZERO emu_setzero
+#define VNNI_SET1 emu_set1_epi32
+#define VNNI_LOAD emu_loadu
+#define VNNI_STOREV emu_storeu
+#define VNNI_ADD emu_add_epi32
+#define VNNI_DPBUSD emu_dpbusd_epi32
+#define VNNI_DPWSSD emu_dpwssd_epi32
+#define VNNI_BUILD 1
+#elif defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-
+typedef __m512i vnni_vec;
 #define VNNI_TARGET __attribute__((target("avx512f,avx512vnni")))
+#define VNNI_OPS_FN mdl_qkernel_avx512vnni_ops
+#define VNNI_ZERO _mm512_setzero_si512
+#define VNNI_SET1 _mm512_set1_epi32
+#define VNNI_LOAD _mm512_loadu_si512
+#define VNNI_STOREV _mm512_storeu_si512
+#define VNNI_ADD _mm512_add_epi32
+#define VNNI_DPBUSD _mm512_dpbusd_epi32
+#define VNNI_DPWSSD _mm512_dpwssd_epi32
+#define VNNI_BUILD 1
+#endif
+
+#ifdef VNNI_BUILD
 #define VNNI_MR 8
 
 static void vnni_pack_w(const int16_t *q, size_t n, size_t k, size_t n_pad, size_t k_pad,
@@ -61,32 +87,32 @@ static void vnni16_pack_a(const uint16_t *q, size_t rows, const int32_t *zero, s
     do {                                                                                     \
         int32_t quad_;                                                                       \
         memcpy(&quad_, pa + 4 * (r), sizeof quad_);                                          \
-        __m512i a_ = _mm512_set1_epi32(quad_);                                               \
-        acc##r##0 = _mm512_dpbusd_epi32(acc##r##0, a_, b0);                                  \
-        acc##r##1 = _mm512_dpbusd_epi32(acc##r##1, a_, b1);                                  \
+        vnni_vec a_ = VNNI_SET1(quad_);                                               \
+        acc##r##0 = VNNI_DPBUSD(acc##r##0, a_, b0);                                  \
+        acc##r##1 = VNNI_DPBUSD(acc##r##1, a_, b1);                                  \
     } while (0)
 
 #define VNNI_STORE(r)                                                                        \
     do {                                                                                     \
         int32_t *c0_ = c + (r) * ldc, *c1_ = c + (r) * ldc + 16;                             \
         if (!first) {                                                                        \
-            acc##r##0 = _mm512_add_epi32(acc##r##0, _mm512_loadu_si512(c0_));                \
-            acc##r##1 = _mm512_add_epi32(acc##r##1, _mm512_loadu_si512(c1_));                \
+            acc##r##0 = VNNI_ADD(acc##r##0, VNNI_LOAD(c0_));                \
+            acc##r##1 = VNNI_ADD(acc##r##1, VNNI_LOAD(c1_));                \
         }                                                                                    \
-        _mm512_storeu_si512(c0_, acc##r##0);                                                 \
-        _mm512_storeu_si512(c1_, acc##r##1);                                                 \
+        VNNI_STOREV(c0_, acc##r##0);                                                 \
+        VNNI_STOREV(c1_, acc##r##1);                                                 \
     } while (0)
 
 VNNI_TARGET static void vnni_micro(const void *a, const void *b, size_t b_stride, size_t kc,
                                    int32_t *c, size_t ldc, int first) {
     const uint8_t *pa = a;                  /* [k quad][row][4] */
     const uint8_t *pb0 = b, *pb1 = pb0 + b_stride; /* [k quad][16 columns][4] each */
-    __m512i acc00 = _mm512_setzero_si512(), acc01 = acc00, acc10 = acc00, acc11 = acc00,
+    vnni_vec acc00 = VNNI_ZERO(), acc01 = acc00, acc10 = acc00, acc11 = acc00,
             acc20 = acc00, acc21 = acc00, acc30 = acc00, acc31 = acc00, acc40 = acc00,
             acc41 = acc00, acc50 = acc00, acc51 = acc00, acc60 = acc00, acc61 = acc00,
             acc70 = acc00, acc71 = acc00;
     for (size_t g = 0; g < kc / 4; g++) {
-        __m512i b0 = _mm512_loadu_si512(pb0 + 64 * g), b1 = _mm512_loadu_si512(pb1 + 64 * g);
+        vnni_vec b0 = VNNI_LOAD(pb0 + 64 * g), b1 = VNNI_LOAD(pb1 + 64 * g);
         VNNI_ROW(0);
         VNNI_ROW(1);
         VNNI_ROW(2);
@@ -111,21 +137,21 @@ VNNI_TARGET static void vnni_micro(const void *a, const void *b, size_t b_stride
     do {                                                                                     \
         int32_t pair_;                                                                       \
         memcpy(&pair_, pa + 2 * (r), sizeof pair_);                                          \
-        __m512i a_ = _mm512_set1_epi32(pair_);                                               \
-        acc##r##0 = _mm512_dpwssd_epi32(acc##r##0, a_, b0);                                  \
-        acc##r##1 = _mm512_dpwssd_epi32(acc##r##1, a_, b1);                                  \
+        vnni_vec a_ = VNNI_SET1(pair_);                                               \
+        acc##r##0 = VNNI_DPWSSD(acc##r##0, a_, b0);                                  \
+        acc##r##1 = VNNI_DPWSSD(acc##r##1, a_, b1);                                  \
     } while (0)
 
 VNNI_TARGET static void vnni16_micro(const void *a, const void *b, size_t b_stride, size_t kc,
                                      int32_t *c, size_t ldc, int first) {
     const int16_t *pa = a;                         /* [k pair][row][2] */
     const uint8_t *pb0 = b, *pb1 = pb0 + b_stride; /* [k pair][16 columns][2] int16 each */
-    __m512i acc00 = _mm512_setzero_si512(), acc01 = acc00, acc10 = acc00, acc11 = acc00,
+    vnni_vec acc00 = VNNI_ZERO(), acc01 = acc00, acc10 = acc00, acc11 = acc00,
             acc20 = acc00, acc21 = acc00, acc30 = acc00, acc31 = acc00, acc40 = acc00,
             acc41 = acc00, acc50 = acc00, acc51 = acc00, acc60 = acc00, acc61 = acc00,
             acc70 = acc00, acc71 = acc00;
     for (size_t p = 0; p < kc / 2; p++) {
-        __m512i b0 = _mm512_loadu_si512(pb0 + 64 * p), b1 = _mm512_loadu_si512(pb1 + 64 * p);
+        vnni_vec b0 = VNNI_LOAD(pb0 + 64 * p), b1 = VNNI_LOAD(pb1 + 64 * p);
         VNNI16_ROW(0);
         VNNI16_ROW(1);
         VNNI16_ROW(2);
@@ -159,7 +185,7 @@ static const mdl_qkernel_ops vnni_ops[MDL_QPREC_COUNT] = {
     },
 };
 
-const mdl_qkernel_ops *mdl_qkernel_avx512vnni_ops(mdl_qprecision precision) {
+const mdl_qkernel_ops *VNNI_OPS_FN(mdl_qprecision precision) {
     return (unsigned)precision < MDL_QPREC_COUNT ? &vnni_ops[precision] : NULL;
 }
 
