@@ -2,7 +2,9 @@
  * bench_qgemm.c — the quantised linear layer (mdl_qlinear, every kernel this CPU has) against
  * OpenBLAS cblas_sgemm fp32 on jina-clip-v1's linear shapes, same threads, same run. Prints
  * GFLOP/s (2·M·N·K per product; the quantised time includes quantising x, dequantising and the bias)
- * and the ratio to sgemm, runs interleaved. Usage: bench_qgemm [threads (2)] [repetitions (7)];
+ * and the ratio to sgemm, runs interleaved. Usage: bench_qgemm [threads (2)] [repetitions (7)]
+ * [wall|cpu] (cpu: time = the process's CPU time, steadier than wall time on a loaded machine;
+ * with several threads it measures work, not latency);
  * CDX_QGEMM_KERNEL=scalar|avx2|avx512vnni times that kernel only; CDX_QGEMM_PRECISION=w8a8
  * times the W8A8 precision instead of the default W10A10.
  */
@@ -13,6 +15,14 @@
 
 #include "bench_util.h"
 #include "model/qgemm.h"
+
+/* Milliseconds on the chosen clock: wall, or this process's CPU time. */
+static double bench_clock_ms(int cpu) {
+    if (!cpu) return bench_now_ms();
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
 
 typedef struct bench_shape {
     const char *what;
@@ -63,8 +73,10 @@ static int bench_wanted(mdl_qkernel kern) {
 
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 2, reps = argc > 2 ? atoi(argv[2]) : 7;
-    if (threads < 1 || reps < 1 || reps > 31) {
-        fprintf(stderr, "usage: bench_qgemm [threads] [repetitions <= 31]\n");
+    int cpu = argc > 3 && strcmp(argv[3], "cpu") == 0;
+    if (threads < 1 || reps < 1 || reps > 31 ||
+        (argc > 3 && !cpu && strcmp(argv[3], "wall") != 0)) {
+        fprintf(stderr, "usage: bench_qgemm [threads] [repetitions <= 31] [wall|cpu]\n");
         return 2;
     }
     openblas_set_num_threads(threads);
@@ -72,9 +84,9 @@ int main(int argc, char **argv) {
     cdx_error err = {0};
     if (core_pool_new(threads, &pool, &err) != 0) return 1;
     mdl_qprecision prec = mdl_qprecision_default();
-    printf("precision %s, threads %d, median of %d interleaved runs after one warm-up; GFLOP/s = "
-           "2*M*N*K / time; ratio = sgemm time / quantised time\n",
-           mdl_qprecision_name(prec), threads, reps);
+    printf("precision %s, threads %d, %s time, median of %d interleaved runs after one warm-up; "
+           "GFLOP/s = 2*M*N*K / time; ratio = sgemm time / quantised time\n",
+           mdl_qprecision_name(prec), threads, cpu ? "CPU" : "wall", reps);
     printf("%-26s %5s %5s %5s %7s", "shape", "M", "K", "N", "sgemm");
     for (int kern = 0; kern < MDL_QKERNEL_COUNT; kern++)
         if (bench_wanted((mdl_qkernel)kern))
@@ -99,14 +111,14 @@ int main(int argc, char **argv) {
             }
         double ts[32], tq[MDL_QKERNEL_COUNT][32];
         for (int r = 0; r <= reps; r++) { /* interleaved, so load from elsewhere hits all alike */
-            double t0 = bench_now_ms();
+            double t0 = bench_clock_ms(cpu);
             run_sgemm(s, x, w, y);
-            ts[r] = bench_now_ms() - t0;
+            ts[r] = bench_clock_ms(cpu) - t0;
             for (int kern = 0; kern < MDL_QKERNEL_COUNT; kern++) {
                 if (!bench_wanted((mdl_qkernel)kern)) continue;
-                t0 = bench_now_ms();
+                t0 = bench_clock_ms(cpu);
                 run_qlinear(s, x, &qw[kern], bias, y, pool, &ws[kern]);
-                tq[kern][r] = bench_now_ms() - t0;
+                tq[kern][r] = bench_clock_ms(cpu) - t0;
             }
         }
         double gflop = 2.0 * mn * s->k / 1e9, ms = bench_median(ts + 1, (size_t)reps);
