@@ -1,12 +1,14 @@
 #!/usr/bin/python3
-"""qgemm_accuracy.py — end-to-end accuracy of int8 linear-layer schemes on jina-clip-v1, simulated
-in the PyTorch reference (a measurement oracle, not part of clipdex). Every `linear` of both towers
-is replaced by its fake-quantised twin, the towers run on random-weight models, and the script
-prints the cosine of each embedding with the fp32 one. Schemes:
-  clipdex  per-row u8 activations (asymmetric) x per-row int8 weights (src/model/qgemm.h)
+"""qgemm_accuracy.py — end-to-end accuracy of integer linear-layer schemes on jina-clip-v1,
+simulated in the PyTorch reference (a measurement oracle, not part of clipdex). Every `linear` of
+both towers is replaced by its fake-quantised twin, the towers run on random-weight models, and the
+script prints the cosine of each embedding with the fp32 one. Schemes (src/model/qgemm.h; more
+variants in SCHEMES):
+  w10a10   per-row 0..1023 activations (asymmetric) x per-row [-511, 511] weights (the default)
+  w8a8     per-row u8 activations (asymmetric) x per-row int8 weights
   ort      per-tensor u8 activations x per-tensor int8 weights (ONNX Runtime's quantize_dynamic)
 Usage: /usr/bin/python3 bench/qgemm_accuracy.py REF.py [--config full|tiny] [--seeds 0,1]
-       [--images 4] [--texts 8] [--threads 2]
+       [--images 4] [--texts 8] [--threads 2] [--schemes w10a10,w8a8,ort] [--towers images,texts]
 (REF.py is the reference implementation, jina_clip_ref.py.)"""
 import argparse
 import importlib.util
@@ -43,8 +45,8 @@ def fake_act(x, per_row, levels=255):
 
 # name: (activations per row?, activation levels, weights per row?, max |int weight|);
 # None = kept in fp32
-SCHEMES = {"int8": (True, 255, True, 127), "ort": (False, 255, False, 127),
-           "int10": (True, 1023, True, 511), "a11w9": (True, 2047, True, 255),
+SCHEMES = {"w8a8": (True, 255, True, 127), "ort": (False, 255, False, 127),
+           "w10a10": (True, 1023, True, 511), "a11w9": (True, 2047, True, 255),
            "w8-only": (None, 255, True, 127), "a8-only": (True, 255, None, 127),
            "a12w8": (True, 4095, True, 127)}
 
@@ -57,7 +59,7 @@ def main():
     ap.add_argument("--images", type=int, default=4)
     ap.add_argument("--texts", type=int, default=8)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--schemes", default="int10,int8,ort", help=",".join(SCHEMES))
+    ap.add_argument("--schemes", default="w10a10,w8a8,ort", help=",".join(SCHEMES))
     ap.add_argument("--towers", default="images,texts")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
