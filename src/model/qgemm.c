@@ -1,8 +1,9 @@
 /*
  * qgemm.c — the integer linear layer's driver: weight quantisation and packing, per-row activation
- * quantisation, cache blocking (K blocks of ≤ 768 so a weight sliver stays in L1, 128-column
- * panels that stay in L2, row chunks of ≤ 384), work sharing over the thread pool, and the one
- * dequantisation every kernel shares (so kernels that agree in int32 agree bit for bit in float).
+ * quantisation, cache blocking (K blocks of ≤ 512 so a weight sliver and an activation tile stay
+ * in L1, 128-column panels that stay in L2, row chunks of ≤ 384), work sharing over the thread
+ * pool (quantise, then multiply), and the dequantisation (scalar for the scalar twin, AVX2 for the
+ * others, bit-identical), so kernels that agree in int32 agree bit for bit in float.
  */
 #include "model/qgemm.h"
 

@@ -46,7 +46,8 @@ typedef struct mdl_qweight {
 } mdl_qweight;
 
 /* Reusable scratch for mdl_qlinear (quantised activations, per-thread int32 tiles); zero-initialise
- * it, pass it to any number of calls, release it with mdl_qworkspace_free. */
+ * it, pass it to any number of calls, release it with mdl_qworkspace_free. A prepared weight is
+ * read-only during calls, so concurrent calls may share it, each with its own workspace. */
 typedef struct mdl_qworkspace {
     void *mem;
     size_t cap;
