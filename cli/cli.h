@@ -18,6 +18,9 @@ int cmd_show(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
+int cmd_model(int argc, char **argv);
 
 /* Prints "clipdex: <msg>\n" to stderr. */
 void cli_errorf(const char *fmt, ...)

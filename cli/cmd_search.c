@@ -1,7 +1,8 @@
 /*
- * cmd_search.c — `clipdex search --db DIR --table NAME --vector-file Q.f32 [-k 10]
- * [--metric cosine|l2|dot] [--json]`: exact top-k for a raw little-endian float32 query. The
- * hits come from cdx_table_search; a second pass over the table fetches their other columns.
+ * cmd_search.c — `clipdex search --db DIR [--table NAME] (--text T | --image F | --vector-file
+ * Q.f32) [-k 10] [--metric cosine|l2|dot] [--json]`: exact top-k for a query embedded with the
+ * table's model (or given raw). The hits come from cdx_table_search; a second pass over the
+ * table fetches their other columns.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,26 +11,35 @@
 
 #include "cli.h"
 #include "clipdex.h"
+#include "embedder_opts.h"
 #include "table_out.h"
 
 #define SEARCH_MAX_K 1000000
 
 static void search_usage(FILE *out)
 {
-    fputs("usage: clipdex search --db DIR --table NAME --vector-file Q.f32 [-k 10]\n"
-          "                      [--metric cosine|l2|dot] [--column NAME] [--json]\n\n"
-          "Exact top-k search of table NAME for the query in Q.f32: raw little-endian float32,\n"
+    fputs("usage: clipdex search --db DIR [--table NAME] (--text TEXT | --image FILE |\n"
+          "                      --vector-file Q.f32) [-k 10] [--metric cosine|l2|dot]\n"
+          "                      [--column NAME] [--json] [embedder options]\n\n"
+          "Exact top-k search of table NAME (default images). --text and --image embed the\n"
+          "query with the table's model (jina-clip-v1; the backend recorded on the table unless\n"
+          "--backend says otherwise); --vector-file reads a raw query: little-endian float32,\n"
           "exactly as many as the vector column's dimension. Distances are LanceDB's _distance\n"
-          "(l2 squared, cosine 1-cos, dot 1-q.v); default metric cosine, k 10. --column picks\n"
+          "(l2 squared, cosine 1-cos, dot 1-q.v); default metric cosine, k 10. Text output of\n"
+          "an embedded query also shows the cosine similarity (1 - _distance). --column picks\n"
           "the vector column when there are several. --json prints JSON Lines of the non-vector\n"
-          "columns plus \"_distance\".\n"
-          "Exit status: 0 ok, 1 the table or query could not be read, 2 usage error.\n",
+          "columns plus \"_distance\".\n\nembedder options:\n",
+          out);
+    cli_embedder_opts_help(out);
+    fputs("\nExit status: 0 ok, 1 the table or query could not be read, 2 usage error, 3 the\n"
+          "embedding service stopped (bad key, no credit, rejected request, retries exhausted).\n",
           out);
 }
 
 typedef struct search_opts {
     cli_table_args args;
-    const char *vector_file, *column;
+    cli_embedder_opts eopts;
+    const char *vector_file, *column, *text, *image;
     int k;
     cdx_metric metric;
 } search_opts;
@@ -41,6 +51,9 @@ static int search_parse(int argc, char **argv, search_opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         cdx_error err = {0};
+        int e = cli_embedder_opt(&o->eopts, argc, argv, &i);
+        if (e < 0) return -1;
+        if (e > 0) continue;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             search_usage(stdout);
             return 1;
@@ -48,6 +61,10 @@ static int search_parse(int argc, char **argv, search_opts *o)
             /* --db, --table, --json: stored */
         } else if (!strcmp(a, "--vector-file") && v) {
             o->vector_file = argv[++i];
+        } else if (!strcmp(a, "--text") && v) {
+            o->text = argv[++i];
+        } else if (!strcmp(a, "--image") && v) {
+            o->image = argv[++i];
         } else if (!strcmp(a, "--column") && v) {
             o->column = argv[++i];
         } else if (!strcmp(a, "-k") || !strcmp(a, "--k")) {
@@ -64,8 +81,9 @@ static int search_parse(int argc, char **argv, search_opts *o)
             return -1;
         }
     }
-    if (!o->args.db || !o->args.table || !o->vector_file) {
-        cli_errorf("search: --db DIR, --table NAME and --vector-file Q.f32 are required");
+    if (!o->args.table) o->args.table = "images";
+    if (!o->args.db || (!!o->vector_file + !!o->text + !!o->image) != 1) {
+        cli_errorf("search: --db DIR and one of --text, --image or --vector-file are required");
         return -1;
     }
     return 0;
@@ -127,7 +145,8 @@ static int search_column_dim(const cdx_table *t, const search_opts *o, uint32_t 
 }
 
 /* Prints the hits in rank order: one pass over the table finds each hit's row by position. */
-static int search_print(const cdx_table *t, const cdx_search_hit *hits, size_t n, int json)
+static int search_print(const cdx_table *t, const cdx_search_hit *hits, size_t n, int json,
+                        int similarity)
 {
     char **lines = calloc(n + 1, sizeof *lines);
     size_t *lens = calloc(n + 1, sizeof *lens);
@@ -152,7 +171,7 @@ static int search_print(const cdx_table *t, const cdx_search_hit *hits, size_t n
     cdx_scan_close(s);
     if (rc) cli_errorf("%s", err.message[0] ? err.message : "out of memory");
     if (!rc && !json) {
-        printf("rank\t_distance\t");
+        printf(similarity ? "rank\tsimilarity\t_distance\t" : "rank\t_distance\t");
         cli_text_header(stdout, t, 1);
         putchar('\n');
     }
@@ -165,13 +184,105 @@ static int search_print(const cdx_table *t, const cdx_search_hit *hits, size_t n
             cli_json_f32(stdout, hits[h].distance);
             puts("}");
         } else {
-            printf("%zu\t%.9g\t%s\n", h + 1, (double)hits[h].distance, line);
+            if (similarity) printf("%zu\t%.6f\t%.9g\t%s\n", h + 1, 1.0 - hits[h].distance,
+                                   (double)hits[h].distance, line);
+            else printf("%zu\t%.9g\t%s\n", h + 1, (double)hits[h].distance, line);
         }
     }
     for (size_t h = 0; lines && h < n; h++) free(lines[h]);
     free(lines);
     free(lens);
     return rc;
+}
+
+/* Refuses an embedded query when the table's vectors come from another model (an untagged
+ * 768-d table is taken to hold jina-clip-v1 vectors, as the recipe makes them). */
+static int search_check_model(const cdx_table *t, const search_opts *o, const cdx_embedder *e,
+                              uint32_t dim)
+{
+    const char *model = cdx_table_metadata(t, "clipdex.model");
+    if (!model && dim == 768) model = "jina-clip-v1";
+    if (model && !strcmp(model, cdx_embedder_model(e)) && dim == cdx_embedder_dim(e)) return 0;
+    cli_errorf("table '%s' holds %u-d vectors of model %s; cannot query it with %s (%zu-d)",
+               o->args.table, dim, model ? model : "(unknown)", cdx_embedder_model(e),
+               cdx_embedder_dim(e));
+    return -1;
+}
+
+/* Reads a whole file for --image. */
+static void *search_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_errorf("%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    unsigned char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap) break;
+        unsigned char *nb = cap < ((size_t)1 << 31) ? realloc(buf, cap * 2) : NULL;
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        cli_errorf("%s: %s", path, buf ? "read error" : "out of memory or too large");
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+/* Embeds --text or --image into a malloc'd query; *status gets the exit status on failure. */
+static float *search_embed_query(const cdx_table *t, search_opts *o, uint32_t dim, int *status)
+{
+    if (!o->eopts.backend) {
+        const char *b = cdx_table_metadata(t, "clipdex.backend");
+        if (b && (!strcmp(b, "jina") || !strcmp(b, "local"))) o->eopts.backend = b;
+    }
+    cdx_embedder *e = NULL;
+    int rc = cli_open_embedder(&o->eopts, &e);
+    if (rc) {
+        *status = rc;
+        return NULL;
+    }
+    float *q = NULL;
+    if (search_check_model(t, o, e, dim)) goto out;
+    q = malloc((size_t)dim * sizeof *q);
+    uint8_t done = 0;
+    cdx_error err = {0}, item = {0};
+    if (!q) {
+        cli_errorf("out of memory");
+    } else if (o->text) {
+        const char *texts[] = {o->text};
+        rc = cdx_embed_texts(e, texts, 1, q, &done, &err);
+    } else {
+        size_t len = 0;
+        void *data = search_read_file(o->image, &len);
+        cdx_blob blob = {o->image, data, len};
+        if (data) rc = cdx_embed_images(e, &blob, 1, NULL, q, &done, &item, &err);
+        free(data);
+        if (data && !rc && !done) cli_errorf("%s", item.message);
+    }
+    if (rc) {
+        cli_errorf("%s", err.message);
+        *status = cli_embed_exit_status(rc);
+    }
+    if (!done) {
+        free(q);
+        q = NULL;
+    }
+out:
+    cdx_embedder_free(e);
+    return q;
 }
 
 int cmd_search(int argc, char **argv)
@@ -187,11 +298,16 @@ int cmd_search(int argc, char **argv)
     size_t count = 0;
     cdx_error err = {0};
     int status = CLI_EXIT_PARTIAL;
-    if (!search_column_dim(t, &o, &dim) && (q = search_read_query(o.vector_file, dim))) {
+    if (!search_column_dim(t, &o, &dim)) {
+        if (o.vector_file) q = search_read_query(o.vector_file, dim);
+        else q = search_embed_query(t, &o, dim, &status);
+    }
+    if (q) {
         if (cdx_table_search(t, o.column, q, dim, o.metric, (size_t)o.k, 0, &hits, &count,
                              &err) != CDX_OK)
             cli_errorf("%s", err.message);
-        else if (!search_print(t, hits, count, o.args.json))
+        else if (!search_print(t, hits, count, o.args.json,
+                               !o.vector_file && o.metric == CDX_METRIC_COSINE))
             status = CLI_EXIT_OK;
     }
     cdx_search_hits_free(hits);

@@ -23,7 +23,10 @@ static const subcommand subcommands[] = {
     {"show", cmd_show, "print the rows of a table (any version), as text or JSON Lines"},
     {"import", cmd_import, "import JSON Lines rows (your own vectors) into a table"},
     {"embed", cmd_embed, "print the jina-clip-v1 embeddings of texts and images"},
-    {"search", cmd_search, "exact top-k search of a table for a raw float32 query vector"},
+    {"index", cmd_index, "embed folders of images into a table, incrementally"},
+    {"search", cmd_search, "top-k search of a table by text, image or raw float32 vector"},
+    {"tokenize", cmd_tokenize, "print jina-clip-v1's token ids of texts (JSON Lines)"},
+    {"model", cmd_model, "download the jina-clip-v1 model from Hugging Face ('model fetch')"},
 };
 
 static void print_usage(FILE *out) {

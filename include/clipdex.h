@@ -173,6 +173,7 @@ typedef struct cdx_walk_entry {
     const char *message; /* "<path>: <reason>" when status != CDX_OK, "" otherwise */
     uint64_t size;       /* file size in bytes (0 for errors) */
     int64_t mtime;       /* modification time, seconds since the epoch (0 for errors) */
+    int64_t mtime_ns;    /* the same in nanoseconds (0 for errors) */
 } cdx_walk_entry;
 
 /* Called once per entry, in walk order. Return 0 to go on; any other value stops the walk and
@@ -479,6 +480,144 @@ int cdx_embed_texts(cdx_embedder *e, const char *const *texts, size_t n, float *
  * item_errs[i] (n entries, may be NULL) says why; the call still returns CDX_OK. */
 int cdx_embed_images(cdx_embedder *e, const cdx_blob *images, size_t n, const cdx_image_opts *opts,
                      float *out, uint8_t *done, cdx_error *item_errs, cdx_error *err);
+
+/* ---- Indexing: table metadata, replace commits, the index job ----------------------------- */
+
+/* The value of table metadata `key` (Lance manifest `table_metadata`) in the version `t` is at,
+ * or the value staged on `t` by cdx_table_set_metadata; NULL when absent. Valid until `t` moves
+ * to another version or is closed. clipdex records "clipdex.model", "clipdex.backend",
+ * "clipdex.dim" and "clipdex.next_file_id" on the tables it indexes. */
+const char *cdx_table_metadata(const cdx_table *t, const char *key);
+
+/* Stages metadata `key` = `value` on `t`: the next commit through `t` (add, appender, delete)
+ * writes it into the new version; later commits (clipdex's or LanceDB's) carry it forward. */
+int cdx_table_set_metadata(cdx_table *t, const char *key, const char *value, cdx_error *err);
+
+/* Like cdx_appender_commit, but the same new version also deletes the rows of the table (as it
+ * was before this commit) whose utf8 column `col` equals one of the `n` values: a Lance Update,
+ * so readers see either the old rows or the new ones, never neither. *deleted (may be NULL)
+ * gets the number of rows deleted. Frees `a`, also on failure (nothing committed then). */
+int cdx_appender_commit_replace(cdx_appender *a, const char *col, const char *const *values,
+                                size_t n, uint64_t *deleted, cdx_error *err);
+
+/* How cdx_index_run indexes. Zero-initialised options are the defaults. */
+typedef struct cdx_index_opts {
+    const char *table;      /* NULL: "images" */
+    size_t batch;           /* images embedded and committed together (0: 256) */
+    size_t max_batch_bytes; /* file bytes held for one batch (0: 64 MiB) */
+    double commit_seconds;  /* also commit pending rows this often (0: 30 s) */
+    int dry_run;            /* nonzero: embed and write nothing, report what would be embedded */
+    int prune;              /* nonzero: delete rows whose files no longer exist */
+    cdx_image_opts image;   /* how images are read (EXIF, pixel limit) */
+    cdx_walk_opts walk;     /* how paths are walked */
+} cdx_index_opts;
+
+/* Counts of an index run (so far, or in total at the end). */
+typedef struct cdx_index_summary {
+    uint64_t files;        /* files found by the walk */
+    uint64_t todo;         /* of those, new or changed (known once the walk is done) */
+    uint64_t indexed;      /* embedded and committed */
+    uint64_t unchanged;    /* same path, size and mtime as their row: nothing done */
+    uint64_t reused;       /* same content as a stored row: its vector copied, no embedding */
+    uint64_t pruned;       /* rows deleted because their files are gone (with prune) */
+    uint64_t failed;       /* files that could not be read, decoded or embedded */
+    uint64_t tokens;       /* tokens the embedder billed during the run */
+    int64_t dry_run_tokens;/* dry run: estimated tokens of the images that would be embedded */
+    int api_stopped;       /* nonzero: the embedder stopped the run (rows done were committed) */
+} cdx_index_summary;
+
+/* What an index run reports as it goes. */
+typedef enum cdx_index_event_kind {
+    CDX_INDEX_FAILED,      /* one file failed: path and message say which and why */
+    CDX_INDEX_WOULD_EMBED, /* dry run: path would be embedded, for `tokens` tokens */
+    CDX_INDEX_COMMITTED,   /* a batch was committed (summary so far) */
+    CDX_INDEX_PROGRESS,    /* a file was handled (summary so far) */
+} cdx_index_event_kind;
+
+typedef struct cdx_index_event {
+    cdx_index_event_kind kind;
+    const char *path;                 /* FAILED, WOULD_EMBED */
+    const char *message;              /* FAILED: "<path>: <reason>" */
+    int64_t tokens;                   /* WOULD_EMBED */
+    const cdx_index_summary *summary; /* the counts so far */
+} cdx_index_event;
+
+typedef void (*cdx_index_fn)(const cdx_index_event *ev, void *user);
+
+/* Indexes the images under `n` paths (walked as cdx_walk does) into table opts->table of
+ * `db_dir` (created when missing) with embedder `e` (may be NULL for a dry run): one row per
+ * image with file_id, file_name, vector, size, mtime_ns, content_hash (SHA-256 hex), width and
+ * height. Unchanged files are skipped, changed ones re-embedded and their rows replaced in one
+ * version each batch, moved or copied ones reuse a stored vector; rows are committed every
+ * batch, so an interrupted run loses at most one batch and a rerun does only what is missing.
+ * A table made with only file_id, file_name and vector (the recipe's schema) is appended to,
+ * its rows matched by file_name. Refuses (CDX_EINVAL) a table whose model differs from e's.
+ * Per-file failures are reported to `fn` and counted, not returned. Returns 0, or the error
+ * that stopped the run (an embedder error sets summary->api_stopped). */
+int cdx_index_run(const char *db_dir, const char *const *paths, size_t n, cdx_embedder *e,
+                  const cdx_index_opts *opts, cdx_index_fn fn, void *user,
+                  cdx_index_summary *summary, cdx_error *err);
+
+/* ---- Model files: jina-clip-v1's tokenizer, and downloading the model ---------------------- */
+
+/* A BERT uncased WordPiece tokenizer, identical in its ids to Hugging Face's fast tokenizer for
+ * jina-clip-v1. Read-only once opened: one handle may serve several threads at once. */
+typedef struct cdx_tokenizer cdx_tokenizer;
+
+/* The text tower's longest input, [CLS] and [SEP] included. */
+#define CDX_TOKENIZER_MAX_LEN 512
+
+/* Opens a tokenizer from a model directory (its tokenizer.json, else its vocab.txt) or from one
+ * such file. Settings the tokenizer would not reproduce exactly fail with CDX_EUNSUPPORTED. */
+int cdx_tokenizer_open(const char *path, cdx_tokenizer **out, cdx_error *err);
+void cdx_tokenizer_free(cdx_tokenizer *tok);
+
+/* The number of ids, the token of an id (NULL when out of range) and the padding id. */
+size_t cdx_tokenizer_vocab_size(const cdx_tokenizer *tok);
+const char *cdx_tokenizer_token(const cdx_tokenizer *tok, int32_t id);
+int32_t cdx_tokenizer_pad_id(const cdx_tokenizer *tok);
+
+/* Encodes `len` bytes of UTF-8 as [CLS] ... [SEP], truncated to max_len ids (0: 512; at least 2),
+ * into ids (room for max_len) and sets *n_ids. Special tokens typed in the text ("[MASK]") are
+ * matched case-sensitively; bytes that are not UTF-8 are dropped like U+FFFD. */
+int cdx_tokenize(const cdx_tokenizer *tok, const char *text, size_t len, size_t max_len,
+                 int32_t *ids, size_t *n_ids, cdx_error *err);
+
+/* Encodes n NUL-terminated texts like cdx_tokenize and right-pads them with [PAD] to the longest,
+ * *seq_len ids each: row i is ids[i * *seq_len ...]. ids needs room for n * max_len entries
+ * (max_len 0: 512); mask (may be NULL) gets n * *seq_len entries, 1 for tokens and 0 for padding. */
+int cdx_tokenize_batch(const cdx_tokenizer *tok, const char *const *texts, size_t n,
+                       size_t max_len, int32_t *ids, int32_t *mask, size_t *seq_len,
+                       cdx_error *err);
+
+/* What cdx_model_fetch reports about each file. */
+typedef enum cdx_fetch_event {
+    CDX_FETCH_PRESENT,  /* already complete and verified: not downloaded */
+    CDX_FETCH_START,    /* a download starts (done > 0: resuming a partial file) */
+    CDX_FETCH_PROGRESS, /* bytes arrived: done of total are on disk */
+    CDX_FETCH_DONE,     /* downloaded, size and checksum verified, in place */
+} cdx_fetch_event;
+
+/* Progress callback: the event, the file's name in the repository, bytes on disk, its size.
+ * Return nonzero to cancel the fetch (it then fails with CDX_EINVAL, partial files kept). */
+typedef int (*cdx_fetch_progress)(cdx_fetch_event event, const char *file, uint64_t done,
+                                  uint64_t total, void *user);
+
+/* Where and what cdx_model_fetch downloads; zero-initialised fields take the defaults shown. */
+typedef struct cdx_fetch_opts {
+    const char *endpoint; /* NULL: $HF_ENDPOINT, else "https://huggingface.co" */
+    const char *repo;     /* NULL: "jinaai/jina-clip-v1" */
+    const char *revision; /* NULL: "main" (a branch, tag or commit) */
+    int max_retries;      /* resumed retries of an interrupted transfer (0: 3; -1: none) */
+} cdx_fetch_opts;
+
+/* Downloads the files the local model needs (config.json, model.safetensors, tokenizer.json and,
+ * when the repository has them, vocab.txt and the tokenizer/preprocessor configs) into dir,
+ * creating it. Sizes and checksums (sha256 for LFS files, the git blob id otherwise) come from
+ * the repository's file list; each file is written to FILE.part, resumed with an HTTP Range
+ * request after an interruption, verified, then renamed into place. Verified files are kept. */
+int cdx_model_fetch(const char *dir, const cdx_fetch_opts *opts, cdx_fetch_progress progress,
+                    void *user, cdx_error *err);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs=(gcc make cmake pkg-config libturbojpeg0-dev libpng-dev libwebp-dev libgif-dev zlib1g-dev
   protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev libzstd-dev libcurl4-openssl-dev libcjson-dev
-  libssl-dev libopenblas-dev)
+  libssl-dev libopenblas-dev libutf8proc-dev)
 # python3-torch runs the jina-clip-v1 reference (tests/model); libmicrohttpd the fake servers.
 test_pkgs=(libcmocka-dev python3-pil python3-numpy python3-torch libmicrohttpd-dev)
 # Node runs the LanceDB oracle; any Node >= 18 with npm will do, Debian's only when none is there.

@@ -73,14 +73,15 @@ static void walk_truncate(walk_ctx *ctx, size_t len) {
 }
 
 static int walk_emit_file(walk_ctx *ctx, const struct stat *st) {
-    cdx_walk_entry e = {ctx->path, CDX_OK, "", (uint64_t)st->st_size, (int64_t)st->st_mtime};
+    cdx_walk_entry e = {ctx->path, CDX_OK, "", (uint64_t)st->st_size, (int64_t)st->st_mtime,
+                        (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec};
     return ctx->fn(&e, ctx->user);
 }
 
 static int walk_emit_error(walk_ctx *ctx, int status, const char *reason) {
     cdx_error msg = {0};
     cdx_fail(&msg, status, "%s: %s", ctx->path, reason);
-    cdx_walk_entry e = {ctx->path, status, msg.message, 0, 0};
+    cdx_walk_entry e = {ctx->path, status, msg.message, 0, 0, 0};
     return ctx->fn(&e, ctx->user);
 }
 

@@ -107,6 +107,12 @@ static int scan_load_pages(cdx_scan *s, size_t frag, cdx_error *err)
         size_t fi = 0;
         uint32_t ci = 0;
         int rc = lance_table_locate(t, f, t->cols[c].field_id, &fi, &ci, err);
+        if (rc == CDX_ENOTFOUND) { /* written without this column: all null */
+            rc = lance_table_null_pages(&t->cols[c], f->physical_rows, &s->pages[c],
+                                        &s->npages[c], err);
+            if (rc) return rc;
+            continue;
+        }
         if (!rc && !s->files[fi])
             rc = lance_table_fragment_file(t, frag, fi, &s->files[fi], &s->files_owned[fi], err);
         if (!rc) rc = lance_datafile_read_pages(s->files[fi], ci, t->cols[c].type,

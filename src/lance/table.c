@@ -134,6 +134,7 @@ void cdx_table_close(cdx_table *t)
 {
     if (!t) return;
     lance_table_cache_free(t->cache);
+    lance_table_clear_staged(t);
     if (t->manifest) lance__table__manifest__free_unpacked(t->manifest, NULL);
     free(t->cols);
     free(t->dir);
@@ -210,7 +211,7 @@ int lance_table_locate(const cdx_table *t, const Lance__Table__DataFragment *f, 
             return 0;
         }
     }
-    return cdx_fail(err, CDX_ECORRUPT, "%s: fragment %llu has no data for field %d", t->dir,
+    return cdx_fail(err, CDX_ENOTFOUND, "%s: fragment %llu has no data for field %d", t->dir,
                     (unsigned long long)f->id, field_id);
 }
 
@@ -234,5 +235,23 @@ int lance_table_check_fragment(const cdx_table *t, const Lance__Table__DataFragm
     if (f->physical_rows > TABLE_MAX_FRAGMENT_ROWS)
         return cdx_fail(err, CDX_ECORRUPT, "%s: fragment %llu claims %llu rows", t->dir,
                         (unsigned long long)f->id, (unsigned long long)f->physical_rows);
+    return 0;
+}
+
+int lance_table_null_pages(const lance_table_column *c, uint64_t rows, lance_column **pages,
+                           size_t *npages, cdx_error *err)
+{
+    *npages = 0;
+    if (!(*pages = calloc(1, sizeof **pages))) return cdx_fail(err, CDX_ENOMEM, "out of memory");
+    lance_column *p = *pages;
+    int rc = lance_column_alloc(p, c->type, c->dim, rows, err);
+    if (!rc) rc = lance_column_alloc_validity(p, err);
+    if (!rc) memset(p->validity, 0, (size_t)((rows + 7) / 8));
+    if (rc) {
+        lance_datafile_free_pages(*pages, 1);
+        *pages = NULL;
+        return rc;
+    }
+    *npages = 1;
     return 0;
 }

@@ -29,7 +29,15 @@ struct cdx_table {
     size_t ncols;
     struct lance_table_cache *cache; /* mapped files and decoded pages (table_cache.h); may be NULL */
     cdx_durability durability; /* how this handle's commits sync (0 = CDX_DURABLE) */
+    char **meta_staged;        /* key, value pairs set by cdx_table_set_metadata, written by */
+    size_t n_meta_staged;      /* the handle's next commit (table_metadata.c) */
 };
+
+/* Writes the handle's staged metadata into m's table_metadata (a key already there is replaced)
+ * before a commit through t; returns nonzero when out of memory. */
+int lance_table_apply_metadata(const cdx_table *t, Lance__Table__Manifest *m);
+/* Forgets the staged metadata (after a commit wrote it). */
+void lance_table_clear_staged(cdx_table *t);
 
 /* Reads the live rows of fragment `frag` (index into the manifest): cols[i] gets column i of
  * the table (caller frees each with lance_column_free); *offsets (malloc'd, caller frees) the
@@ -51,9 +59,14 @@ int lance_table_open_file(const cdx_table *t, const Lance__Table__DataFile *df,
 /* The live bitmap of fragment f (malloc'd, physical_rows bits), its deletion file applied. */
 int lance_table_build_keep(const cdx_table *t, const Lance__Table__DataFragment *f,
                            uint8_t **keep, cdx_error *err);
-/* The data file and column index holding field `field_id` in fragment f. */
+/* The data file and column index holding field `field_id` in fragment f; CDX_ENOTFOUND when no
+ * data file of f holds it (a column the fragment was written without: all null, as in Lance). */
 int lance_table_locate(const cdx_table *t, const Lance__Table__DataFragment *f, int32_t field_id,
                        size_t *file, uint32_t *column, cdx_error *err);
+/* One page of `rows` null values of column c (for a field a fragment has no data for); free
+ * with lance_datafile_free_pages. */
+int lance_table_null_pages(const lance_table_column *c, uint64_t rows, lance_column **pages,
+                           size_t *npages, cdx_error *err);
 /* Fails when fragment f claims more rows than a row address can hold. */
 int lance_table_check_fragment(const cdx_table *t, const Lance__Table__DataFragment *f,
                                cdx_error *err);

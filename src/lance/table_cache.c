@@ -160,12 +160,19 @@ static int cache_column(const cdx_table *t, size_t frag, size_t col, cdx_error *
     lance_column *pages = NULL;
     size_t npages = 0;
     int rc = lance_table_check_fragment(t, m, err);
+    int absent = 0;
     if (!rc) rc = lance_table_locate(t, m, t->cols[col].field_id, &fi, &ci, err);
-    if (!rc) rc = cache_file(t, frag, fi, &df, err);
+    if (rc == CDX_ENOTFOUND) { /* written without this column: all null */
+        absent = 1;
+        rc = lance_table_null_pages(&t->cols[col], m->physical_rows, &pages, &npages, err);
+    } else if (!rc) {
+        rc = cache_file(t, frag, fi, &df, err);
+    }
     if (!rc) rc = cache_keep(t, frag, err);
-    if (!rc) rc = lance_datafile_read_pages(df, ci, t->cols[col].type, t->cols[col].dim, &pages,
-                                            &npages, err);
-    if (!rc && lance_datafile_num_rows(df) != m->physical_rows)
+    if (!rc && !absent)
+        rc = lance_datafile_read_pages(df, ci, t->cols[col].type, t->cols[col].dim, &pages,
+                                       &npages, err);
+    if (!rc && !absent && lance_datafile_num_rows(df) != m->physical_rows)
         rc = cdx_fail(err, CDX_ECORRUPT, "%s: fragment %llu: column %s has %llu rows, manifest "
                       "says %llu", t->dir, (unsigned long long)m->id, t->cols[col].name,
                       (unsigned long long)lance_datafile_num_rows(df),

@@ -13,21 +13,21 @@
 #include "lance/deletion_write.h"
 #include "lance/manifest_write.h"
 #include "lance/table.h"
+#include "lance/table_delete.h"
 #include "lance/table_write.h"
-
-/* What a delete matches: the column's values at live row `row` of a fragment read. */
-typedef struct delete_pred {
-    lance_type type;
-    const int64_t *ids; /* sorted */
-    size_t n_ids;
-    const char *value;
-    size_t value_len;
-} delete_pred;
 
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
+}
+
+/* strcmp order of (s, len) against NUL-terminated v, as bytes. */
+static int cmp_bytes_cstr(const uint8_t *s, size_t len, const char *v)
+{
+    size_t vl = strlen(v), n = len < vl ? len : vl;
+    int c = memcmp(s, v, n);
+    return c ? c : (len > vl) - (len < vl);
 }
 
 static int pred_match(const delete_pred *p, const lance_column *c, uint64_t row)
@@ -37,7 +37,18 @@ static int pred_match(const delete_pred *p, const lance_column *c, uint64_t row)
         return bsearch(&((const int64_t *)c->values)[row], p->ids, p->n_ids, sizeof *p->ids,
                        cmp_i64) != NULL;
     uint64_t len = c->offsets[row + 1] - c->offsets[row];
-    return len == p->value_len && !memcmp(c->data + c->offsets[row], p->value, (size_t)len);
+    const uint8_t *s = (const uint8_t *)c->data + c->offsets[row];
+    if (!p->values)
+        return len == p->value_len && !memcmp(s, p->value, (size_t)len);
+    size_t lo = 0, hi = p->n_values; /* p->values sorted by strcmp */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = cmp_bytes_cstr(s, (size_t)len, p->values[mid]);
+        if (!r) return 1;
+        if (r < 0) hi = mid;
+        else lo = mid + 1;
+    }
+    return 0;
 }
 
 /* Deleted row offsets of fragment `frag` after this delete (sorted): rows not live before plus
@@ -85,17 +96,7 @@ static Lance__Table__DeletionFile *deletion_msg(uint64_t read_version, uint64_t 
     return d;
 }
 
-typedef struct delete_plan {
-    Lance__Table__DataFragment **updated;
-    size_t n_updated;
-    uint64_t *removed;
-    size_t n_removed;
-    char **files; /* deletion files written, removed again if the commit fails */
-    size_t n_files;
-    uint64_t deleted;
-} delete_plan;
-
-static void plan_free(delete_plan *p, int remove_files)
+void lance_delete_plan_free(delete_plan *p, int remove_files)
 {
     for (size_t i = 0; i < p->n_files; i++) {
         if (remove_files) unlink(p->files[i]);
@@ -107,9 +108,7 @@ static void plan_free(delete_plan *p, int remove_files)
     memset(p, 0, sizeof *p);
 }
 
-/* Applies the predicate to every fragment of head's manifest, writing deletion files and
- * updating the manifest in place. */
-static int plan_delete(const cdx_table *t, const lance_table_column *c, lance_head *head,
+int lance_delete_plan_build(const cdx_table *t, const lance_table_column *c, lance_head *head,
                        const delete_pred *p, delete_plan *plan, cdx_error *err)
 {
     Lance__Table__Manifest *m = head->manifest;
@@ -189,10 +188,10 @@ static int delete_where(cdx_table *t, const char *col, const delete_pred *p0, co
         delete_plan plan = {0};
         rc = lance_head_load(t->dir, t->latest, &head, err);
         if (!rc && !head.version) rc = cdx_fail(err, CDX_ENOTFOUND, "%s: no table", t->dir);
-        if (!rc) rc = plan_delete(t, &c, &head, p0, &plan, err);
+        if (!rc) rc = lance_delete_plan_build(t, &c, &head, p0, &plan, err);
         if (!rc && plan.deleted == 0) { /* nothing matches: no new version */
             lance_head_free(&head);
-            plan_free(&plan, 0);
+            lance_delete_plan_free(&plan, 0);
             break;
         }
         if (!rc) {
@@ -209,6 +208,8 @@ static int delete_where(cdx_table *t, const char *col, const delete_pred *p0, co
             del.predicate = (char *)predicate;
             head.manifest->reader_feature_flags |= 1; /* deletion files */
             head.manifest->writer_feature_flags |= 1;
+            if (lance_table_apply_metadata(t, head.manifest))
+                rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
             lance_sync_set sync = {0}; /* the deletion files, synced with the commit's others */
             sync.off = t->durability == CDX_NO_SYNC;
             for (size_t k = 0; !rc && k < plan.n_files; k++)
@@ -220,7 +221,7 @@ static int delete_where(cdx_table *t, const char *col, const delete_pred *p0, co
             version = head.version + 1;
             n = plan.deleted;
         }
-        plan_free(&plan, rc != 0);
+        lance_delete_plan_free(&plan, rc != 0);
         lance_head_free(&head);
         if (rc == CDX_ECONFLICT && attempt < LANCE_COMMIT_RETRIES) {
             lance_commit_backoff(attempt);
@@ -241,7 +242,7 @@ int cdx_table_delete_ids(cdx_table *t, const char *col, const int64_t *ids, size
     if (!sorted) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
     if (n) memcpy(sorted, ids, n * sizeof *ids);
     qsort(sorted, n, sizeof *sorted, cmp_i64);
-    delete_pred p = {LANCE_TYPE_INT64, sorted, n, NULL, 0};
+    delete_pred p = {.type = LANCE_TYPE_INT64, .ids = sorted, .n_ids = n};
     char predicate[96];
     snprintf(predicate, sizeof predicate, "%.40s IN (%zu ids)", col ? col : "", n);
     int rc = delete_where(t, col, &p, predicate, deleted, err);
@@ -253,7 +254,7 @@ int cdx_table_delete_eq_utf8(cdx_table *t, const char *col, const char *value,
                              uint64_t *deleted, cdx_error *err)
 {
     if (!value) return cdx_fail(err, CDX_EINVAL, "%s: NULL value", t->dir);
-    delete_pred p = {LANCE_TYPE_UTF8, NULL, 0, value, strlen(value)};
+    delete_pred p = {.type = LANCE_TYPE_UTF8, .value = value, .value_len = strlen(value)};
     size_t need = strlen(col ? col : "") + 2 * strlen(value) + 8;
     char *predicate = malloc(need);
     if (!predicate) return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);

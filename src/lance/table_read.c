@@ -44,6 +44,12 @@ static int read_one_column(const cdx_table *t, size_t frag, size_t c, const uint
     lance_column *pages = NULL;
     size_t npages = 0;
     int rc = lance_table_locate(t, f, t->cols[c].field_id, &fi, &ci, err);
+    if (rc == CDX_ENOTFOUND) { /* written without this column: all null */
+        rc = lance_table_null_pages(&t->cols[c], f->physical_rows, &pages, &npages, err);
+        if (!rc) rc = read_join(pages, npages, t->cols[c].type, t->cols[c].dim, keep, out, err);
+        lance_datafile_free_pages(pages, npages);
+        return rc;
+    }
     if (!rc && !files[fi]) rc = lance_table_fragment_file(t, frag, fi, &files[fi], &owned[fi], err);
     if (!rc) rc = lance_datafile_read_pages(files[fi], ci, t->cols[c].type, t->cols[c].dim,
                                             &pages, &npages, err);

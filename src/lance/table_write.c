@@ -17,6 +17,7 @@
 #include "lance/manifest_write.h"
 #include "lance/rows.h"
 #include "lance/table.h"
+#include "lance/table_delete.h"
 
 #define DEFAULT_MAX_ROWS_PER_FILE (UINT64_C(1) << 20) /* LanceDB's max_rows_per_file */
 
@@ -429,8 +430,33 @@ static int head_schema_matches(const Lance__Table__Manifest *m, const lance_fiel
     return 1;
 }
 
-/* One commit attempt of the appender's files on the current head. */
-static int appender_commit_once(cdx_appender *a, lance_head *head, int *fatal, cdx_error *err)
+/* Rows a replace commit deletes: utf8 column `col` equal to one of the sorted `values`. */
+typedef struct replace_spec {
+    const lance_table_column *col;
+    const delete_pred *pred;
+    const char *predicate; /* for the transaction record */
+    uint64_t deleted;
+} replace_spec;
+
+/* Stages the delete of a replace commit on head: deletion files written, fragments updated or
+ * dropped in head's manifest; the Update transaction lists them. */
+static int appender_plan_replace(cdx_appender *a, lance_head *head, replace_spec *rs,
+                                 delete_plan *plan, cdx_error *err)
+{
+    int rc = lance_delete_plan_build(a->table, rs->col, head, rs->pred, plan, err);
+    if (!rc && plan->deleted) {
+        head->manifest->reader_feature_flags |= 1; /* deletion files */
+        head->manifest->writer_feature_flags |= 1;
+    }
+    for (size_t i = 0; !rc && i < plan->n_files; i++)
+        rc = lance_sync_set_add(&a->sync, plan->files[i], err);
+    return rc;
+}
+
+/* One commit attempt of the appender's files on the current head (with rs: as one Update that
+ * also deletes the rows rs matches in the fragments that were there before). */
+static int appender_commit_once(cdx_appender *a, lance_head *head, replace_spec *rs,
+                                int *fatal, cdx_error *err)
 {
     const char *dir = a->table->dir;
     if (!head->version) return cdx_fail(err, CDX_ENOTFOUND, "%s: the table is gone", dir);
@@ -443,22 +469,53 @@ static int appender_commit_once(cdx_appender *a, lance_head *head, int *fatal, c
     uint64_t id = lance_manifest_next_fragment_id(m);
     if (id + a->nfiles > UINT32_MAX)
         return cdx_fail(err, CDX_ETOOLARGE, "%s: fragment ids exhausted", dir);
+    delete_plan plan = {0};
+    size_t nsync = a->sync.nfiles;
+    int rc = rs ? appender_plan_replace(a, head, rs, &plan, err) : 0;
     size_t first = m->n_fragments;
-    for (size_t i = 0; i < a->nfiles; i++) {
+    for (size_t i = 0; !rc && i < a->nfiles; i++) {
         Lance__Table__DataFragment *f =
             lance_fragment_msg_new(id + i, &a->files[i], a->fields, a->nfields);
         if (!f || lance_manifest_push_fragment(m, f))
-            return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", dir);
+            rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory", dir);
     }
+    if (!rc && lance_table_apply_metadata(a->table, m))
+        rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory", dir);
     char uuid[37];
     Lance__Table__Transaction txn = LANCE__TABLE__TRANSACTION__INIT;
     Lance__Table__Transaction__Append app = LANCE__TABLE__TRANSACTION__APPEND__INIT;
+    Lance__Table__Transaction__Update upd = LANCE__TABLE__TRANSACTION__UPDATE__INIT;
     lance_txn_begin(&txn, head->version, uuid);
-    txn.operation_case = LANCE__TABLE__TRANSACTION__OPERATION_APPEND;
-    txn.append = &app;
-    app.fragments = m->fragments + first;
-    app.n_fragments = a->nfiles;
-    return lance_commit_version(dir, head, m, &txn, &a->sync, err);
+    Lance__Table__Transaction__Delete del = LANCE__TABLE__TRANSACTION__DELETE__INIT;
+    if (rs && plan.deleted && !a->nfiles) { /* nothing added: a plain Delete, as Lance records */
+        txn.operation_case = LANCE__TABLE__TRANSACTION__OPERATION_DELETE;
+        txn.delete_ = &del;
+        del.updated_fragments = plan.updated;
+        del.n_updated_fragments = plan.n_updated;
+        del.deleted_fragment_ids = plan.removed;
+        del.n_deleted_fragment_ids = plan.n_removed;
+        del.predicate = (char *)rs->predicate;
+    } else if (rs && plan.deleted) {
+        txn.operation_case = LANCE__TABLE__TRANSACTION__OPERATION_UPDATE;
+        txn.update = &upd;
+        upd.removed_fragment_ids = plan.removed;
+        upd.n_removed_fragment_ids = plan.n_removed;
+        upd.updated_fragments = plan.updated;
+        upd.n_updated_fragments = plan.n_updated;
+        upd.new_fragments = m->fragments + first;
+        upd.n_new_fragments = a->nfiles;
+    } else {
+        txn.operation_case = LANCE__TABLE__TRANSACTION__OPERATION_APPEND;
+        txn.append = &app;
+        app.fragments = m->fragments + first;
+        app.n_fragments = a->nfiles;
+    }
+    if (!rc) rc = lance_commit_version(dir, head, m, &txn, &a->sync, err);
+    if (rs && !rc) rs->deleted = plan.deleted;
+    for (size_t i = nsync; i < a->sync.nfiles; i++) free(a->sync.files[i]);
+    if (a->sync.nfiles > nsync) a->sync.nfiles = nsync; /* this attempt's deletion files */
+    lance_delete_plan_free(&plan, rc != 0);
+    return rc;
 }
 
 static void appender_free(cdx_appender *a, int remove_files)
@@ -479,15 +536,15 @@ static void appender_free(cdx_appender *a, int remove_files)
     free(a);
 }
 
-int cdx_appender_commit(cdx_appender *a, cdx_error *err)
+static int appender_commit(cdx_appender *a, replace_spec *rs, cdx_error *err)
 {
     int rc = a->w ? appender_finish_file(a, err) : 0;
     uint64_t version = 0;
-    for (int attempt = 0; !rc && !version && a->nfiles; attempt++) {
+    for (int attempt = 0; !rc && !version && (a->nfiles || rs); attempt++) {
         lance_head head;
         int fatal = 1;
         rc = lance_head_load(a->table->dir, a->table->latest, &head, err);
-        if (!rc) rc = appender_commit_once(a, &head, &fatal, err);
+        if (!rc) rc = appender_commit_once(a, &head, rs, &fatal, err);
         if (!rc) version = head.version + 1;
         lance_head_free(&head);
         if (rc == CDX_ECONFLICT && !fatal && attempt < LANCE_COMMIT_RETRIES) {
@@ -498,6 +555,52 @@ int cdx_appender_commit(cdx_appender *a, cdx_error *err)
     cdx_table *t = a->table;
     appender_free(a, rc != 0);
     if (!rc && version) rc = lance_table_reload(t, version, err);
+    return rc;
+}
+
+int cdx_appender_commit(cdx_appender *a, cdx_error *err)
+{
+    return appender_commit(a, NULL, err);
+}
+
+static int cmp_cstr_ptr(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+int cdx_appender_commit_replace(cdx_appender *a, const char *col, const char *const *values,
+                                size_t n, uint64_t *deleted, cdx_error *err)
+{
+    if (deleted) *deleted = 0;
+    cdx_table *t = a->table;
+    long ci = cdx_table_column_index(t, col ? col : "");
+    int rc = 0;
+    if (ci < 0) rc = cdx_fail(err, CDX_ENOTFOUND, "%s: no column '%s'", t->dir, col ? col : "");
+    else if (t->cols[ci].type != LANCE_TYPE_UTF8)
+        rc = cdx_fail(err, CDX_EINVAL, "%s: column '%s' is not utf8", t->dir, col);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!values[i]) rc = cdx_fail(err, CDX_EINVAL, "%s: NULL value to replace", t->dir);
+    const char **sorted = rc ? NULL : malloc((n + 1) * sizeof *sorted);
+    char *cname = rc ? NULL : strdup(t->cols[ci].name); /* t's manifest goes away on reload */
+    if (!rc && (!sorted || !cname)) rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory", t->dir);
+    if (rc) {
+        free(sorted);
+        free(cname);
+        cdx_appender_abort(a);
+        return rc;
+    }
+    lance_table_column c = t->cols[ci];
+    c.name = cname;
+    if (n) memcpy(sorted, values, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmp_cstr_ptr);
+    delete_pred p = {.type = LANCE_TYPE_UTF8, .values = sorted, .n_values = n};
+    char predicate[96];
+    snprintf(predicate, sizeof predicate, "%.40s IN (%zu values)", cname, n);
+    replace_spec rs = {&c, &p, predicate, 0};
+    rc = appender_commit(a, n ? &rs : NULL, err);
+    if (!rc && deleted) *deleted = rs.deleted;
+    free(sorted);
+    free(cname);
     return rc;
 }
 
