@@ -169,7 +169,8 @@ static void embed_print_row(const embed_run *r, const embed_input *in, const flo
         cli_json_string(stdout, in->arg, strlen(in->arg));
         fputs(",\"embedding\":[", stdout);
         /* %.9g reads back as the same float32; vectors are finite (the backends check) */
-        for (size_t j = 0; j < r->dim; j++) printf(j ? ",%.9g" : "%.9g", (double)v[j]);
+        for (size_t j = 0; j < r->dim; j++)
+            printf(j ? ",%.9g" : "%.9g", (double)v[j]);
         fputs("]}\n", stdout);
         return;
     }

@@ -37,6 +37,7 @@ static void jina_destroy(cdx_embedder *e) {
     if (je->auth_header) explicit_bzero(je->auth_header, strlen(je->auth_header));
     free(je->auth_header);
     free(je->endpoint);
+    core_pool_free(je->pool);
     free(je);
     curl_global_cleanup();
 }

@@ -43,7 +43,7 @@ typedef struct jina_job {
     jina_slot *slots;
     int nslots;
     size_t cursor;   /* next input to encode */
-    jina_item carry; /* encoded, but did not fit the previous request */
+    jina_window win; /* encoded inputs not yet in a request */
     jina_request next;
     int next_ready;
     float *vecs; /* batch_size * dim scratch for one answer */
@@ -290,27 +290,37 @@ static void jina_pump(jina_job *job, long wait_ms) {
     if (wait_ms > 0 && !changed) curl_multi_poll(job->multi, NULL, 0, (int)wait_ms, NULL);
 }
 
-/* Encodes inputs into job->next until it is full (count or bytes) or the inputs run out. */
+static void jina_tick(void *job) {
+    jina_pump(job, 0);
+}
+
+/* Takes encoded inputs into job->next until it is full (count or bytes) or the inputs run out;
+ * encodes the next window of inputs when the current one is used up. */
 static int jina_prepare(jina_job *job) {
     jina_embedder *je = job->je;
     const jina_inputs *in = job->in;
+    jina_window *w = &job->win;
     int rc = jina_request_init(&job->next, (size_t)je->batch_size, job->err);
     if (rc != CDX_OK) return rc;
-    while (job->next.count < (size_t)je->batch_size && (job->carry.json || job->cursor < in->n)) {
-        jina_item item = job->carry;
-        job->carry.json = NULL;
-        if (!item.json) {
-            rc = jina_item_encode(in, job->cursor++, &item, job->err);
+    while (job->next.count < (size_t)je->batch_size) {
+        if (w->head == w->count) {
+            if (job->cursor >= in->n) break;
+            size_t k = in->n - job->cursor;
+            rc = jina_window_fill(w, in, job->cursor, k, je->pool, jina_tick, job, job->err);
+            job->cursor += k < w->cap ? k : w->cap;
             if (rc != CDX_OK) return rc;
-            if (in->images) jina_pump(job, 0);
-            if (!item.json) continue; /* undecodable image: fails alone */
+            continue;
         }
-        if (!jina_request_fits(&job->next, &item, je->max_request_bytes)) {
-            job->carry = item;
-            break;
+        jina_item *item = &w->items[w->head];
+        if (!item->json) { /* undecodable image: fails alone */
+            w->head++;
+            continue;
         }
-        rc = jina_request_add(&job->next, &item, job->err);
-        free(item.json);
+        if (!jina_request_fits(&job->next, item, je->max_request_bytes)) break;
+        rc = jina_request_add(&job->next, item, job->err);
+        free(item->json);
+        item->json = NULL;
+        w->head++;
         if (rc != CDX_OK) return rc;
     }
     if (job->next.count == 0) {
@@ -336,7 +346,7 @@ static int jina_busy(const jina_job *job) {
 
 static void jina_loop(jina_job *job) {
     for (;;) {
-        int more = job->carry.json || job->cursor < job->in->n;
+        int more = job->win.head < job->win.count || job->cursor < job->in->n;
         if (!job->stopped && !job->next_ready && more) {
             int rc = jina_prepare(job);
             if (rc != CDX_OK) jina_stop(job, rc, "%s", job->err->message);
@@ -353,6 +363,20 @@ static void jina_loop(jina_job *job) {
         if (!jina_busy(job) && (job->stopped || (!more && !job->next_ready))) break;
         jina_pump(job, 1000);
     }
+}
+
+/* Inputs encoded at once: a whole batch of texts (cheap); a few images per thread, so the
+ * transfers are pumped often and memory stays small whatever the batch size. */
+static size_t jina_window_size(jina_embedder *je, const jina_inputs *in) {
+    size_t cap = (size_t)je->batch_size;
+    if (!in->images) return cap;
+    if (!je->pool_tried) {
+        je->pool_tried = 1;
+        int threads = core_cpu_count();
+        if (threads > 1 && core_pool_new(threads, &je->pool, NULL) != CDX_OK) je->pool = NULL;
+    }
+    size_t per = (size_t)(je->pool ? core_pool_threads(je->pool) : 1) * 4;
+    return per < cap ? per : cap;
 }
 
 static int jina_job_init(jina_job *job, jina_embedder *je, const jina_inputs *in, cdx_error *err) {
@@ -380,7 +404,7 @@ static int jina_job_init(jina_job *job, jina_embedder *je, const jina_inputs *in
     for (int i = 0; i < job->nslots; i++)
         if (!(job->slots[i].easy = curl_easy_init()))
             return cdx_fail(err, CDX_ENOMEM, "jina: out of memory");
-    return CDX_OK;
+    return jina_window_init(&job->win, jina_window_size(je, in), err);
 }
 
 static void jina_job_free(jina_job *job) {
@@ -396,7 +420,7 @@ static void jina_job_free(jina_job *job) {
     curl_slist_free_all(job->headers);
     if (job->multi) curl_multi_cleanup(job->multi);
     jina_request_free(&job->next);
-    free(job->carry.json);
+    jina_window_free(&job->win);
     free(job->slots);
     free(job->vecs);
 }

@@ -451,6 +451,58 @@ static void test_undecodable_image_fails_alone(void **state) {
     fake_stop(&f);
 }
 
+/* 21 images (7 fixtures three times, one undecodable among them) in windows encoded in
+ * parallel, batched by count (8) and by bytes (600 kB): every row right, the bad one alone. */
+static void test_many_images_windows_and_byte_batches(void **state) {
+    (void)state;
+    static const char *const files[] = {"images/png_rgb_1024x768.png",
+                                        "images/jpeg_progressive_1024x768.jpg",
+                                        "images/gif_palette_300x200.gif",
+                                        "images/webp_lossy_1500x1000.webp",
+                                        "images/png_rgba_alpha_500x400.png",
+                                        "images/bmp_rgb_333x222.bmp",
+                                        "images/tiny_1x1.png"};
+    enum { N = 21, BAD = 9, LIMIT = 600000 };
+    uint8_t *keep[7];
+    cdx_blob blobs[N];
+    for (size_t i = 0; i < 7; i++)
+        blobs[i] = blob_of(files[i], &keep[i]);
+    for (size_t i = 7; i < N; i++)
+        blobs[i] = blobs[i % 7];
+    static const char junk[] = "\x89PNG\r\n\x1a\n truncated";
+    blobs[BAD] = (cdx_blob){"bad.png", junk, sizeof junk};
+    fake_server f;
+    start(&f, NULL);
+    cdx_embedder *e = open_fake(&f, (cdx_jina_opts){.batch_size = 8, .max_request_bytes = LIMIT});
+    float *out = malloc(N * DIM * sizeof *out), want[DIM];
+    uint8_t done[N];
+    cdx_error item_errs[N], err = {0};
+    assert_int_equal(cdx_embed_images(e, blobs, N, NULL, out, done, item_errs, &err), CDX_OK);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(done[i], i != BAD);
+        if (i == BAD) continue;
+        image_ref(&blobs[i], want);
+        assert_memory_equal(out + i * DIM, want, sizeof want);
+    }
+    assert_non_null(strstr(item_errs[BAD].message, "bad.png"));
+    assert_int_equal(cdx_embedder_tokens(e), (N - 1) * 1000);
+    fake_log_line log[32] = {{0}};
+    size_t nlog = fake_read_log(&f, log, 32), inputs = 0;
+    assert_true(nlog >= 3 && nlog <= 32);
+    for (size_t i = 0; i < nlog; i++) {
+        assert_int_equal(log[i].status, 200);
+        assert_true(log[i].inputs <= 8);
+        assert_true(log[i].bytes <= LIMIT || log[i].inputs == 1);
+        inputs += log[i].inputs;
+    }
+    assert_int_equal(inputs, N - 1);
+    free(out);
+    for (size_t i = 0; i < 7; i++)
+        free(keep[i]);
+    cdx_embedder_free(e);
+    fake_stop(&f);
+}
+
 static void test_missing_key_and_bad_options(void **state) {
     (void)state;
     unsetenv("JINA_API_KEY");
@@ -532,6 +584,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_bad_answers_retried_then_stop, teardown),
         cmocka_unit_test_teardown(test_partial_success_keeps_done_rows, teardown),
         cmocka_unit_test_teardown(test_undecodable_image_fails_alone, teardown),
+        cmocka_unit_test_teardown(test_many_images_windows_and_byte_batches, teardown),
         cmocka_unit_test_teardown(test_missing_key_and_bad_options, teardown),
         cmocka_unit_test_teardown(test_connection_refused_is_retried_then_network_error, teardown),
     };
