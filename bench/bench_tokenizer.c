@@ -51,7 +51,13 @@ int main(int argc, char **argv) {
     cdx_error err = {0};
     double t0 = bench_now_ms();
     snprintf(path, sizeof path, "%s/tokenizer.json", dir);
-    if (cdx_tokenizer_open(path, &tok, &err)) return fprintf(stderr, "%s\n", err.message), 1;
+    if (cdx_tokenizer_open(path, &tok, &err)) {
+        fprintf(stderr, "%s\n", err.message);
+        for (size_t i = 0; i < n; i++)
+            free(texts[i]);
+        free(jsonl);
+        return 1;
+    }
     double open_ms = bench_now_ms() - t0;
     int32_t ids[CDX_TOKENIZER_MAX_LEN];
     size_t total_ids = 0, rounds = 0;
@@ -69,7 +75,8 @@ int main(int argc, char **argv) {
     printf("encode %zu texts x %zu rounds: %.0f texts/s, %.1f MB/s, %.2f M ids/s\n", n, rounds,
            (double)(n * rounds) / s, (double)(bytes * rounds) / s / 1e6,
            (double)total_ids / s / 1e6);
-    for (size_t i = 0; i < n; i++) free(texts[i]);
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
     free(jsonl);
     cdx_tokenizer_free(tok);
     return 0;

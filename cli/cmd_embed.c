@@ -76,7 +76,7 @@ static int embed_parse(int argc, char **argv, embed_run *r) {
             if (eo < 0) return CLI_EXIT_USAGE;
         } else {
             cli_errorf(!strcmp(a, "--text") || !strcmp(a, "--image") ? "%s needs a value"
-                                                                      : "unknown option '%s'",
+                                                                     : "unknown option '%s'",
                        a);
             return CLI_EXIT_USAGE;
         }
@@ -170,18 +170,19 @@ static void embed_print_row(const embed_run *r, const embed_input *in, const flo
         fputs("{\"input\":", stdout);
         cli_json_string(stdout, in->arg, strlen(in->arg));
         fputs(",\"embedding\":[", stdout);
-        for (size_t j = 0; j < r->dim; j++) {
-            if (j) fputc(',', stdout);
-            cli_json_f32(stdout, v[j]);
-        }
+        /* %.9g reads back as the same float32; vectors are finite (the backends check) */
+        for (size_t j = 0; j < r->dim; j++)
+            printf(j ? ",%.9g" : "%.9g", (double)v[j]);
         fputs("]}\n", stdout);
         return;
     }
     double norm = 0;
-    for (size_t j = 0; j < r->dim; j++) norm += (double)v[j] * v[j];
+    for (size_t j = 0; j < r->dim; j++)
+        norm += (double)v[j] * v[j];
     printf("%s %s\n  dim %zu, norm %.6f, [", in->is_image ? "image" : "text", in->arg, r->dim,
            sqrt(norm));
-    for (size_t j = 0; j < r->dim && j < 4; j++) printf("%s%.6f", j ? ", " : "", (double)v[j]);
+    for (size_t j = 0; j < r->dim && j < 4; j++)
+        printf("%s%.6f", j ? ", " : "", (double)v[j]);
     printf("%s]\n", r->dim > 4 ? ", ..." : "");
 }
 

@@ -53,7 +53,8 @@ static void model_draw_bar(model_progress *p, const char *file, uint64_t done, u
     double frac = total ? (double)done / (double)total : 1.0;
     int width = 30, fill = (int)(frac * width);
     char bar[32];
-    for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
+    for (int i = 0; i < width; i++)
+        bar[i] = i < fill ? '#' : '.';
     bar[width] = '\0';
     double dt = model_now() - p->t0;
     double rate = dt > 0 ? (double)(done - p->started_at) / dt / 1e6 : 0;
@@ -100,21 +101,22 @@ static int model_fetch(int argc, char **argv) {
     cdx_fetch_opts opts = {0};
     model_progress prog = {0};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *a = argv[i];
+        int has_value = i + 1 < argc;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             model_usage(stdout);
             return CLI_EXIT_OK;
-        } else if (!strcmp(a, "--dir") && v) {
+        } else if (!strcmp(a, "--dir") && has_value) {
             dir_opt = argv[++i];
-        } else if (!strcmp(a, "--revision") && v) {
+        } else if (!strcmp(a, "--revision") && has_value) {
             opts.revision = argv[++i];
-        } else if (!strcmp(a, "--repo") && v) {
+        } else if (!strcmp(a, "--repo") && has_value) {
             opts.repo = argv[++i];
-        } else if (!strcmp(a, "--endpoint") && v) {
+        } else if (!strcmp(a, "--endpoint") && has_value) {
             opts.endpoint = argv[++i];
         } else if (!strcmp(a, "--retries")) {
             int n = 0;
-            if (cli_parse_int(a, v, 0, 100, &n)) return CLI_EXIT_USAGE;
+            if (cli_parse_int(a, has_value ? argv[i + 1] : NULL, 0, 100, &n)) return CLI_EXIT_USAGE;
             opts.max_retries = n == 0 ? -1 : n;
             i++;
         } else if (!strcmp(a, "--quiet")) {
@@ -127,7 +129,9 @@ static int model_fetch(int argc, char **argv) {
     char *dir = cli_model_dir(dir_opt);
     if (!dir) return CLI_EXIT_USAGE;
     prog.tty = isatty(STDERR_FILENO);
-    if (!prog.quiet) fprintf(stderr, "fetching %s into %s\n", opts.repo ? opts.repo : "jinaai/jina-clip-v1", dir);
+    if (!prog.quiet)
+        fprintf(stderr, "fetching %s into %s\n", opts.repo ? opts.repo : "jinaai/jina-clip-v1",
+                dir);
     cdx_error err = {0};
     int rc = cdx_model_fetch(dir, &opts, model_on_progress, &prog, &err);
     if (rc) {

@@ -38,7 +38,8 @@ static int tokenize_print(const cdx_tokenizer *tok, const char *text, size_t len
     fputs("{\"text\":", stdout);
     cli_json_string(stdout, text, len);
     fputs(",\"ids\":[", stdout);
-    for (size_t i = 0; i < n; i++) printf(i ? ",%d" : "%d", ids[i]);
+    for (size_t i = 0; i < n; i++)
+        printf(i ? ",%d" : "%d", ids[i]);
     fputs("]}\n", stdout);
     return 0;
 }
@@ -62,14 +63,16 @@ int cmd_tokenize(int argc, char **argv) {
     const char *model = NULL;
     int max_len = CDX_TOKENIZER_MAX_LEN, first_text = argc;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *a = argv[i];
+        int has_value = i + 1 < argc;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             tokenize_usage(stdout);
             return CLI_EXIT_OK;
-        } else if (!strcmp(a, "--model") && v) {
+        } else if (!strcmp(a, "--model") && has_value) {
             model = argv[++i];
         } else if (!strcmp(a, "--max-len")) {
-            if (cli_parse_int(a, v, 2, 1 << 20, &max_len)) return CLI_EXIT_USAGE;
+            if (cli_parse_int(a, has_value ? argv[i + 1] : NULL, 2, 1 << 20, &max_len))
+                return CLI_EXIT_USAGE;
             i++;
         } else if (!strcmp(a, "--")) {
             first_text = i + 1;
@@ -89,8 +92,7 @@ int cmd_tokenize(int argc, char **argv) {
     cdx_error err = {0};
     int rc = CLI_EXIT_PARTIAL;
     if (cli_model_require(dir, files, 2) == 0) {
-        if (cdx_tokenizer_open(dir, &tok, &err))
-            cli_errorf("%s", err.message);
+        if (cdx_tokenizer_open(dir, &tok, &err)) cli_errorf("%s", err.message);
     }
     int32_t *ids = tok ? malloc((size_t)max_len * sizeof *ids) : NULL;
     if (ids) {

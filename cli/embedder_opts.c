@@ -31,7 +31,8 @@ static int eopts_read_key(const char *path, char *buf, size_t cap) {
     int bad = ferror(f) || !feof(f);
     fclose(f);
     buf[n] = '\0';
-    while (n && strchr(" \t\r\n", buf[n - 1])) buf[--n] = '\0';
+    while (n && strchr(" \t\r\n", buf[n - 1]))
+        buf[--n] = '\0';
     size_t start = strspn(buf, " \t\r\n");
     memmove(buf, buf + start, n - start + 1);
     if (bad || !buf[0]) {
@@ -142,8 +143,10 @@ int cli_embedder_opt(cli_embedder_opts *o, int argc, char **argv, int *i) {
                                                       : NULL;
     int rc = 0;
     if (str) {
-        if (!v) cli_errorf("%s needs a value", a);
-        else *str = v;
+        if (!v)
+            cli_errorf("%s needs a value", a);
+        else
+            *str = v;
         rc = v ? 0 : -1;
     } else if (!strcmp(a, "--batch")) {
         rc = cli_parse_int(a, v, 1, 2048, &o->batch);
@@ -164,7 +167,8 @@ void cli_embedder_opts_help(FILE *out) {
           "                       default: local when --model or $CLIPDEX_MODEL is given, or\n"
           "                       when no Jina API key is set and the default model directory\n"
           "                       holds a model; jina otherwise\n"
-          "  --jina-url URL       API base URL (default $CLIPDEX_JINA_URL, else https://api.jina.ai)\n"
+          "  --jina-url URL       API base URL (default $CLIPDEX_JINA_URL, else "
+          "https://api.jina.ai)\n"
           "  --api-key-file FILE  read the Jina API key from FILE (default: $JINA_API_KEY)\n"
           "  --batch N            inputs per API request, 1..2048 (default 32); local: inputs\n"
           "                       per forward pass, 1..256 (default 16 texts, 8 images)\n"
@@ -180,7 +184,9 @@ int cli_embed_exit_status(int code) {
     case CDX_EAUTH:
     case CDX_ECREDIT:
     case CDX_EREJECTED:
-    case CDX_ENETWORK: return CLI_EXIT_STOPPED;
-    default: return CLI_EXIT_PARTIAL;
+    case CDX_ENETWORK:
+        return CLI_EXIT_STOPPED;
+    default:
+        return CLI_EXIT_PARTIAL;
     }
 }

@@ -14,12 +14,9 @@
 #define MODEL_DIR_TAIL "clipdex/jina-clip-v1"
 
 static char *model_dir_join(const char *a, const char *b) {
-    size_t na = strlen(a), nb = strlen(b);
-    char *p = malloc(na + nb + 2);
-    if (!p) return NULL;
-    memcpy(p, a, na);
-    p[na] = '/';
-    memcpy(p + na + 1, b, nb + 1);
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", a, b);
     return p;
 }
 
@@ -28,8 +25,7 @@ char *cli_model_dir(const char *given) {
     const char *dir = given && *given ? given : env && *env ? env : NULL;
     char *path = NULL;
     if (dir) {
-        path = malloc(strlen(dir) + 1);
-        if (path) memcpy(path, dir, strlen(dir) + 1);
+        path = strdup(dir);
     } else {
         const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
         /* XDG Base Directory spec: a relative $XDG_CACHE_HOME is invalid and ignored. */

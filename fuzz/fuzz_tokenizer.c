@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int t = 0; t < 2; t++) {
         if (cdx_tokenize(tok, texts[t], strlen(texts[t]), max_len, ids, &n, NULL)) abort();
         fuzz_check(tok, ids, n, max_len);
-        if (n > seq || memcmp(ids, rows + (size_t)t * seq, n * sizeof *ids)) abort();
+        if (n > seq || memcmp(ids, rows + (size_t)t * seq, n * sizeof *ids) != 0) abort();
         for (size_t i = 0; i < seq; i++)
             if (mask[(size_t)t * seq + i] != (i < n) || (i >= n && rows[(size_t)t * seq + i] != 0))
                 abort();

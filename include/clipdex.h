@@ -454,7 +454,9 @@ typedef struct cdx_jina_opts {
     size_t max_request_bytes; /* request body size limit (0: 8 MB) */
     int in_flight;            /* requests in flight at once (0: 2) */
     double timeout_s;         /* per-request timeout in seconds (0: 60) */
-    int max_retries;          /* retries of a 429/5xx/timeout/bad response (0: 6; -1: none) */
+    int max_retries;          /* retries of a 429/5xx/timeout/bad response (0: 6; -1: none),
+                               * after 0.5 s doubling to 30 s, jittered, at least Retry-After
+                               * ($CLIPDEX_RETRY_BASE_MS sets the 0.5 s: a testing knob) */
 } cdx_jina_opts;
 
 /* Opens the Jina backend (model "jina-clip-v1", 768 dimensions). Fails with CDX_EAUTH when no

@@ -21,9 +21,13 @@ static int jina_texts(cdx_embedder *e, const char *const *texts, size_t n, float
 }
 
 static int jina_images(cdx_embedder *e, const cdx_blob *images, size_t n,
-                       const cdx_image_opts *opts, float *out, uint8_t *done,
-                       cdx_error *item_errs, cdx_error *err) {
-    jina_inputs in = {.n = n, .images = images, .image_opts = opts, .out = out, .done = done,
+                       const cdx_image_opts *opts, float *out, uint8_t *done, cdx_error *item_errs,
+                       cdx_error *err) {
+    jina_inputs in = {.n = n,
+                      .images = images,
+                      .image_opts = opts,
+                      .out = out,
+                      .done = done,
                       .item_errs = item_errs};
     return jina_run((jina_embedder *)e, &in, err);
 }
@@ -33,6 +37,7 @@ static void jina_destroy(cdx_embedder *e) {
     if (je->auth_header) explicit_bzero(je->auth_header, strlen(je->auth_header));
     free(je->auth_header);
     free(je->endpoint);
+    core_pool_free(je->pool);
     free(je);
     curl_global_cleanup();
 }
@@ -58,11 +63,12 @@ static int jina_endpoint(const cdx_jina_opts *o, char **out, cdx_error *err) {
     const char *base = o->base_url;
     if (!base || !*base) base = getenv("CLIPDEX_JINA_URL");
     if (!base || !*base) base = "https://api.jina.ai";
-    if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8))
+    if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)
         return cdx_fail(err, CDX_EINVAL, "%s: the Jina URL must start with http:// or https://",
                         base);
     size_t n = strlen(base);
-    while (n > 8 && base[n - 1] == '/') n--;
+    while (n > 8 && base[n - 1] == '/')
+        n--;
     static const char path[] = "/v1/embeddings";
     if (!(*out = malloc(n + sizeof path))) return cdx_fail(err, CDX_ENOMEM, "jina: out of memory");
     memcpy(*out, base, n);
@@ -80,8 +86,9 @@ static int jina_auth(const cdx_jina_opts *o, jina_embedder *je, cdx_error *err) 
                         "get one at https://jina.ai/embeddings");
     for (const char *p = key; *p; p++)
         if ((unsigned char)*p < 0x21 || *p == 0x7f)
-            return cdx_fail(err, CDX_EAUTH, "the Jina API key contains spaces or control "
-                                            "characters");
+            return cdx_fail(err, CDX_EAUTH,
+                            "the Jina API key contains spaces or control "
+                            "characters");
     static const char prefix[] = "Authorization: Bearer ";
     size_t n = strlen(key);
     if (!(je->auth_header = malloc(sizeof prefix + n)))
@@ -107,7 +114,9 @@ static void jina_apply_defaults(const cdx_jina_opts *o, jina_embedder *je) {
     double t = o->timeout_s > 0 ? o->timeout_s : JINA_DEFAULT_TIMEOUT_S;
     je->timeout_ms = (long)(t * 1000.0 + 0.5);
     if (je->timeout_ms < 1) je->timeout_ms = 1;
-    je->max_retries = o->max_retries == 0 ? JINA_DEFAULT_RETRIES : o->max_retries < 0 ? 0 : o->max_retries;
+    je->max_retries = o->max_retries == 0  ? JINA_DEFAULT_RETRIES
+                      : o->max_retries < 0 ? 0
+                                           : o->max_retries;
     je->retry_base_ms = jina_retry_base_ms();
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

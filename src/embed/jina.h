@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/pool.h"
 #include "embed/embedder.h"
 
 #define JINA_MODEL "jina-clip-v1"
@@ -36,7 +37,9 @@ typedef struct jina_embedder {
     long timeout_ms;
     int max_retries;
     long retry_base_ms;
-    uint64_t rng; /* jitter state */
+    uint64_t rng;    /* jitter state */
+    core_pool *pool; /* image encoding threads, made on first use (NULL: one CPU) */
+    int pool_tried;
 } jina_embedder;
 
 /* ---- jina_request.c ---- */
@@ -83,6 +86,25 @@ void jina_request_free(jina_request *r);
 
 /* A short, message-safe name of input i: the image's name, or the text quoted and cut. */
 void jina_input_name(const jina_inputs *in, size_t i, char *buf, size_t cap);
+
+/* ---- jina_window.c ---- */
+
+/* Inputs encoded ahead of the request being built: items[head..count) are still to be used
+ * (json NULL: an undecodable image, already reported in item_errs). */
+typedef struct jina_window {
+    jina_item *items;
+    size_t cap, head, count;
+    int *rcs;        /* per-item status of the last fill */
+    cdx_error *errs; /* per-item error of the last fill */
+} jina_window;
+
+int jina_window_init(jina_window *w, size_t cap, cdx_error *err);
+void jina_window_free(jina_window *w);
+/* Drops what is left and encodes inputs [first, first + min(count, cap)), on `pool` when
+ * non-NULL (images only); the caller's thread calls tick(ctx) after each of its items. Fails
+ * only on what stops a run (memory, a NULL text). */
+int jina_window_fill(jina_window *w, const jina_inputs *in, size_t first, size_t count,
+                     core_pool *pool, void (*tick)(void *ctx), void *ctx, cdx_error *err);
 
 /* ---- jina_response.c ---- */
 

@@ -34,10 +34,12 @@ static char *jina_json_write(char *o, const char *s) {
             *o++ = '\\';
             *o++ = (char)*p;
         } else if (*p < 0x20) {
-            memcpy(o, "\\u00", 4);
-            o[4] = hex[*p >> 4];
-            o[5] = hex[*p & 15];
-            o += 6;
+            *o++ = '\\';
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
         } else {
             *o++ = (char)*p;
         }
@@ -50,7 +52,8 @@ static char *jina_json_write(char *o, const char *s) {
 static int jina_item_make(const char *key, const char *value, size_t i, jina_item *item,
                           cdx_error *err) {
     size_t vlen = jina_json_len(value), klen = strlen(key);
-    if (vlen > SIZE_MAX - klen - 8) return cdx_fail(err, CDX_ETOOLARGE, "jina: input %zu is too large", i);
+    if (vlen > SIZE_MAX - klen - 8)
+        return cdx_fail(err, CDX_ETOOLARGE, "jina: input %zu is too large", i);
     char *buf = malloc(vlen + klen + 8);
     if (!buf) return cdx_fail(err, CDX_ENOMEM, "jina: out of memory");
     char *o = buf;
@@ -129,11 +132,13 @@ int jina_request_fits(const jina_request *r, const jina_item *item, size_t max_b
 }
 
 static int jina_request_reserve(jina_request *r, size_t more, cdx_error *err) {
-    if (more > SIZE_MAX - r->len - 1) return cdx_fail(err, CDX_ETOOLARGE, "jina: request too large");
+    if (more > SIZE_MAX - r->len - 1)
+        return cdx_fail(err, CDX_ETOOLARGE, "jina: request too large");
     size_t need = r->len + more + 1;
     if (need <= r->cap) return CDX_OK;
     size_t cap = r->cap;
-    while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     char *p = realloc(r->body, cap);
     if (!p) return cdx_fail(err, CDX_ENOMEM, "jina: out of memory");
     r->body = p;
@@ -172,10 +177,14 @@ void jina_input_name(const jina_inputs *in, size_t i, char *buf, size_t cap) {
     }
     char text[48];
     size_t k = 0;
-    for (const char *p = in->texts[i]; *p && k + 1 < sizeof text; p++)
-        text[k++] = (unsigned char)*p < 0x20 ? ' ' : *p;
+    for (const char *p = in->texts[i]; *p && k + 1 < sizeof text; p++) {
+        text[k] = *p;
+        if ((unsigned char)*p < 0x20) text[k] = ' ';
+        k++;
+    }
     if (in->texts[i][k]) /* cut: not inside a UTF-8 sequence */
-        while (k && ((unsigned char)in->texts[i][k] & 0xC0) == 0x80) k--;
+        while (k && ((unsigned char)in->texts[i][k] & 0xC0) == 0x80)
+            k--;
     text[k] = '\0';
     snprintf(buf, cap, "text \"%s%s\"", text, in->texts[i][k] ? "..." : "");
 }

@@ -25,8 +25,8 @@ static int jina_parse_item(const cJSON *item, size_t n, size_t dim, float *vecs,
                            char *why, size_t cap) {
     const cJSON *index = cJSON_GetObjectItemCaseSensitive(item, "index");
     const cJSON *emb = cJSON_GetObjectItemCaseSensitive(item, "embedding");
-    if (!cJSON_IsNumber(index) || !(index->valuedouble >= 0) ||
-        index->valuedouble >= (double)n || index->valuedouble != floor(index->valuedouble))
+    if (!cJSON_IsNumber(index) || !(index->valuedouble >= 0) || index->valuedouble >= (double)n ||
+        index->valuedouble != floor(index->valuedouble))
         return jina_why(why, cap, "a data item has no valid index (0..%zu)", n - 1);
     size_t k = (size_t)index->valuedouble;
     if (seen[k]) return jina_why(why, cap, "index %zu appears twice", k);
@@ -66,8 +66,8 @@ int jina_parse_embeddings(const char *body, size_t len, size_t n, size_t dim, fl
     if (n == 0 || dim == 0) return jina_why(why, why_cap, "nothing to parse");
     cJSON *root = cJSON_ParseWithLength(body, len);
     if (!root) return jina_why(why, why_cap, "the answer is not valid JSON");
-    int rc = jina_parse_data(cJSON_GetObjectItemCaseSensitive(root, "data"), n, dim, vecs, why,
-                             why_cap);
+    int rc =
+        jina_parse_data(cJSON_GetObjectItemCaseSensitive(root, "data"), n, dim, vecs, why, why_cap);
     if (rc == 0) {
         const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
         const cJSON *total = cJSON_GetObjectItemCaseSensitive(usage, "total_tokens");
@@ -81,8 +81,11 @@ int jina_parse_embeddings(const char *body, size_t len, size_t n, size_t dim, fl
 /* Appends s to out (cap bytes, NUL-terminated), control characters as spaces. */
 static void jina_append(char *out, size_t cap, const char *s, size_t n) {
     size_t o = strlen(out);
-    for (size_t i = 0; i < n && s[i] && o + 1 < cap; i++)
-        out[o++] = (unsigned char)s[i] < 0x20 ? ' ' : s[i];
+    for (size_t i = 0; i < n && s[i] && o + 1 < cap; i++) {
+        out[o] = s[i];
+        if ((unsigned char)s[i] < 0x20) out[o] = ' ';
+        o++;
+    }
     out[o] = '\0';
 }
 
@@ -108,5 +111,6 @@ void jina_parse_detail(const char *body, size_t len, char *out, size_t cap) {
 void jina_scrub(char *msg, const char *key) {
     size_t n = key ? strlen(key) : 0;
     if (n == 0) return;
-    for (char *p = strstr(msg, key); p; p = strstr(p + n, key)) memset(p, '*', n);
+    for (char *p = strstr(msg, key); p; p = strstr(p + n, key))
+        memset(p, '*', n);
 }

@@ -43,7 +43,7 @@ typedef struct jina_job {
     jina_slot *slots;
     int nslots;
     size_t cursor;   /* next input to encode */
-    jina_item carry; /* encoded, but did not fit the previous request */
+    jina_window win; /* encoded inputs not yet in a request */
     jina_request next;
     int next_ready;
     float *vecs; /* batch_size * dim scratch for one answer */
@@ -61,8 +61,10 @@ static int64_t jina_now_ms(void) {
 static void jina_batch_name(const jina_job *job, const jina_request *r, char *buf, size_t cap) {
     char first[300];
     jina_input_name(job->in, r->idx[0], first, sizeof first);
-    if (r->count == 1) snprintf(buf, cap, "input %zu (%s)", r->idx[0], first);
-    else snprintf(buf, cap, "inputs %zu..%zu (first: %s)", r->idx[0], r->idx[r->count - 1], first);
+    if (r->count == 1)
+        snprintf(buf, cap, "input %zu (%s)", r->idx[0], first);
+    else
+        snprintf(buf, cap, "inputs %zu..%zu (first: %s)", r->idx[0], r->idx[r->count - 1], first);
 }
 
 /* Stops the run with the first fatal error; the message never holds the key. */
@@ -85,7 +87,8 @@ static size_t jina_on_body(char *data, size_t size, size_t nmemb, void *user) {
     if (n > JINA_MAX_ANSWER - s->answer_len) return 0;
     if (s->answer_len + n + 1 > s->answer_cap) {
         size_t cap = s->answer_cap ? s->answer_cap : 65536;
-        while (cap < s->answer_len + n + 1) cap *= 2;
+        while (cap < s->answer_len + n + 1)
+            cap *= 2;
         char *p = realloc(s->answer, cap);
         if (!p) return 0;
         s->answer = p;
@@ -105,7 +108,8 @@ static size_t jina_on_header(char *data, size_t size, size_t nmemb, void *user) 
     if (n > sizeof name - 1 && !strncasecmp(data, name, sizeof name - 1)) {
         long secs = 0;
         size_t i = sizeof name - 1;
-        while (i < n && (data[i] == ' ' || data[i] == '\t')) i++;
+        while (i < n && (data[i] == ' ' || data[i] == '\t'))
+            i++;
         size_t start = i;
         while (i < n && data[i] >= '0' && data[i] <= '9' && secs < JINA_MAX_RETRY_AFTER_MS)
             secs = secs * 10 + (data[i++] - '0');
@@ -149,7 +153,8 @@ static int jina_launch(jina_job *job, jina_slot *s) {
  * jittered, and never shorter than the server's Retry-After. */
 static long jina_backoff_ms(jina_embedder *je, int attempt, long retry_after_ms) {
     long d = je->retry_base_ms;
-    for (int i = 1; i < attempt && d < JINA_RETRY_CAP_MS; i++) d *= 2;
+    for (int i = 1; i < attempt && d < JINA_RETRY_CAP_MS; i++)
+        d *= 2;
     if (d > JINA_RETRY_CAP_MS) d = JINA_RETRY_CAP_MS;
     je->rng ^= je->rng << 13; /* xorshift64 */
     je->rng ^= je->rng >> 7;
@@ -170,8 +175,8 @@ static void jina_retry(jina_job *job, jina_slot *s, const char *reason) {
     if (job->stopped || s->retries >= job->je->max_retries) {
         if (!job->stopped) {
             jina_batch_name(job, &s->req, batch, sizeof batch);
-            jina_stop(job, CDX_ENETWORK, "Jina API: %s: gave up after %d %s: %s", batch,
-                      s->retries, s->retries == 1 ? "retry" : "retries", reason);
+            jina_stop(job, CDX_ENETWORK, "Jina API: %s: gave up after %d %s: %s", batch, s->retries,
+                      s->retries == 1 ? "retry" : "retries", reason);
         }
         jina_slot_release(s);
         return;
@@ -204,7 +209,8 @@ static int jina_mentions_balance(const char *detail) {
     static const char word[] = "balance";
     for (const char *p = detail; *p; p++) {
         size_t k = 0;
-        while (word[k] && tolower((unsigned char)p[k]) == word[k]) k++;
+        while (word[k] && tolower((unsigned char)p[k]) == word[k])
+            k++;
         if (!word[k]) return 1;
     }
     return 0;
@@ -223,7 +229,8 @@ static void jina_http_error(jina_job *job, jina_slot *s, long status) {
     if (status == 401)
         jina_stop(job, CDX_EAUTH, "Jina API: invalid or missing API key (%s)", reason);
     else if (status == 402 || (status == 403 && jina_mentions_balance(detail)))
-        jina_stop(job, CDX_ECREDIT, "Jina API: out of credits (%s); top up the key's balance", reason);
+        jina_stop(job, CDX_ECREDIT, "Jina API: out of credits (%s); top up the key's balance",
+                  reason);
     else if (status == 403)
         jina_stop(job, CDX_EAUTH, "Jina API: the key may not do this (%s)", reason);
     else if (status == 400 || status == 422)
@@ -244,7 +251,8 @@ static void jina_finished(jina_job *job, jina_slot *s, CURLcode res) {
     } else {
         char reason[CURL_ERROR_SIZE + 80];
         if (res == CURLE_OPERATION_TIMEDOUT)
-            snprintf(reason, sizeof reason, "no answer within %.3g s", job->je->timeout_ms / 1000.0);
+            snprintf(reason, sizeof reason, "no answer within %.3g s",
+                     job->je->timeout_ms / 1000.0);
         else
             snprintf(reason, sizeof reason, "%s%s%s", curl_easy_strerror(res),
                      s->errbuf[0] ? ": " : "", s->errbuf);
@@ -258,45 +266,61 @@ static void jina_pump(jina_job *job, long wait_ms) {
     int running = 0;
     curl_multi_perform(job->multi, &running);
     CURLMsg *msg;
-    int left;
+    int left, changed = 0;
     while ((msg = curl_multi_info_read(job->multi, &left)))
         if (msg->msg == CURLMSG_DONE) {
             jina_slot *s = NULL;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
             jina_finished(job, s, msg->data.result);
+            changed = 1;
         }
     int64_t now = jina_now_ms();
     for (int i = 0; i < job->nslots; i++) {
         jina_slot *s = &job->slots[i];
         if (s->state != SLOT_WAITING) continue;
-        if (job->stopped) jina_slot_release(s);
-        else if (s->due_ms <= now) jina_launch(job, s);
-        else if (s->due_ms - now < wait_ms) wait_ms = (long)(s->due_ms - now);
+        changed |= job->stopped || s->due_ms <= now;
+        if (job->stopped)
+            jina_slot_release(s);
+        else if (s->due_ms <= now)
+            jina_launch(job, s);
+        else if (s->due_ms - now < wait_ms)
+            wait_ms = (long)(s->due_ms - now);
     }
-    if (wait_ms > 0) curl_multi_poll(job->multi, NULL, 0, (int)wait_ms, NULL);
+    /* a slot freed or restarted: let the caller act before waiting on the network */
+    if (wait_ms > 0 && !changed) curl_multi_poll(job->multi, NULL, 0, (int)wait_ms, NULL);
 }
 
-/* Encodes inputs into job->next until it is full (count or bytes) or the inputs run out. */
+static void jina_tick(void *job) {
+    jina_pump(job, 0);
+}
+
+/* Takes encoded inputs into job->next until it is full (count or bytes) or the inputs run out;
+ * encodes the next window of inputs when the current one is used up. */
 static int jina_prepare(jina_job *job) {
     jina_embedder *je = job->je;
     const jina_inputs *in = job->in;
+    jina_window *w = &job->win;
     int rc = jina_request_init(&job->next, (size_t)je->batch_size, job->err);
     if (rc != CDX_OK) return rc;
-    while (job->next.count < (size_t)je->batch_size && (job->carry.json || job->cursor < in->n)) {
-        jina_item item = job->carry;
-        job->carry.json = NULL;
-        if (!item.json) {
-            rc = jina_item_encode(in, job->cursor++, &item, job->err);
+    while (job->next.count < (size_t)je->batch_size) {
+        if (w->head == w->count) {
+            if (job->cursor >= in->n) break;
+            size_t k = in->n - job->cursor;
+            rc = jina_window_fill(w, in, job->cursor, k, je->pool, jina_tick, job, job->err);
+            job->cursor += k < w->cap ? k : w->cap;
             if (rc != CDX_OK) return rc;
-            if (in->images) jina_pump(job, 0);
-            if (!item.json) continue; /* undecodable image: fails alone */
+            continue;
         }
-        if (!jina_request_fits(&job->next, &item, je->max_request_bytes)) {
-            job->carry = item;
-            break;
+        jina_item *item = &w->items[w->head];
+        if (!item->json) { /* undecodable image: fails alone */
+            w->head++;
+            continue;
         }
-        rc = jina_request_add(&job->next, &item, job->err);
-        free(item.json);
+        if (!jina_request_fits(&job->next, item, je->max_request_bytes)) break;
+        rc = jina_request_add(&job->next, item, job->err);
+        free(item->json);
+        item->json = NULL;
+        w->head++;
         if (rc != CDX_OK) return rc;
     }
     if (job->next.count == 0) {
@@ -322,7 +346,7 @@ static int jina_busy(const jina_job *job) {
 
 static void jina_loop(jina_job *job) {
     for (;;) {
-        int more = job->carry.json || job->cursor < job->in->n;
+        int more = job->win.head < job->win.count || job->cursor < job->in->n;
         if (!job->stopped && !job->next_ready && more) {
             int rc = jina_prepare(job);
             if (rc != CDX_OK) jina_stop(job, rc, "%s", job->err->message);
@@ -341,6 +365,20 @@ static void jina_loop(jina_job *job) {
     }
 }
 
+/* Inputs encoded at once: a whole batch of texts (cheap); a few images per thread, so the
+ * transfers are pumped often and memory stays small whatever the batch size. */
+static size_t jina_window_size(jina_embedder *je, const jina_inputs *in) {
+    size_t cap = (size_t)je->batch_size;
+    if (!in->images) return cap;
+    if (!je->pool_tried) {
+        je->pool_tried = 1;
+        int threads = core_cpu_count();
+        if (threads > 1 && core_pool_new(threads, &je->pool, NULL) != CDX_OK) je->pool = NULL;
+    }
+    size_t per = (size_t)(je->pool ? core_pool_threads(je->pool) : 1) * 4;
+    return per < cap ? per : cap;
+}
+
 static int jina_job_init(jina_job *job, jina_embedder *je, const jina_inputs *in, cdx_error *err) {
     static const char *const fixed[] = {"Content-Type: application/json",
                                         "Accept: application/json", "Accept-Encoding: identity",
@@ -356,15 +394,17 @@ static int jina_job_init(jina_job *job, jina_embedder *je, const jina_inputs *in
     job->headers = curl_slist_append(NULL, je->auth_header);
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0] && job->headers; i++) {
         struct curl_slist *h = curl_slist_append(job->headers, fixed[i]);
-        if (h) job->headers = h;
-        else return cdx_fail(err, CDX_ENOMEM, "jina: out of memory");
+        if (h)
+            job->headers = h;
+        else
+            return cdx_fail(err, CDX_ENOMEM, "jina: out of memory");
     }
     if (!job->multi || !job->slots || !job->vecs || !job->headers)
         return cdx_fail(err, CDX_ENOMEM, "jina: out of memory");
     for (int i = 0; i < job->nslots; i++)
         if (!(job->slots[i].easy = curl_easy_init()))
             return cdx_fail(err, CDX_ENOMEM, "jina: out of memory");
-    return CDX_OK;
+    return jina_window_init(&job->win, jina_window_size(je, in), err);
 }
 
 static void jina_job_free(jina_job *job) {
@@ -375,11 +415,12 @@ static void jina_job_free(jina_job *job) {
         jina_request_free(&s->req);
         free(s->answer);
     }
-    for (struct curl_slist *h = job->headers; h; h = h->next) explicit_bzero(h->data, strlen(h->data));
+    for (struct curl_slist *h = job->headers; h; h = h->next)
+        explicit_bzero(h->data, strlen(h->data));
     curl_slist_free_all(job->headers);
     if (job->multi) curl_multi_cleanup(job->multi);
     jina_request_free(&job->next);
-    free(job->carry.json);
+    jina_window_free(&job->win);
     free(job->slots);
     free(job->vecs);
 }

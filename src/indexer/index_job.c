@@ -106,7 +106,7 @@ static int job_walk(index_job *j, const char *const *paths, size_t n, cdx_error 
     int rc = cdx_walk(paths, n, &j->o.walk, walk_visit, j, err);
     if (rc == CDX_ENOMEM) return cdx_fail(err, CDX_ENOMEM, "index: out of memory");
     if (rc) return rc;
-    qsort(j->files, j->nfiles, sizeof *j->files, cmp_file);
+    if (j->nfiles > 1) qsort(j->files, j->nfiles, sizeof *j->files, cmp_file);
     size_t k = 0;
     for (size_t i = 0; i < j->nfiles; i++) {
         if (k && !strcmp(j->files[k - 1].path, j->files[i].path)) {

@@ -58,7 +58,7 @@ static int state_add_batch(index_state *s, const cdx_batch *b, const state_cols 
         size_t len;
         const char *nm = cdx_batch_utf8(b, (size_t)c->name, r, &len);
         if (!(row->name = malloc(len + 1))) return cdx_fail(err, CDX_ENOMEM, "index: out of memory");
-        memcpy(row->name, nm, len);
+        if (len) memcpy(row->name, nm, len);
         row->name[len] = 0;
         s->n++;
         row->file_id = ids && !cdx_batch_is_null(b, (size_t)c->id, r) ? ids[r] : -1;
@@ -105,13 +105,13 @@ int index_state_load(const cdx_table *t, index_state *s, cdx_error *err)
     }
     if (sc) cdx_scan_close(sc);
     if (!rc) {
-        qsort(s->rows, s->n, sizeof *s->rows, cmp_row_name);
+        if (s->n > 1) qsort(s->rows, s->n, sizeof *s->rows, cmp_row_name);
         s->by_hash = malloc((s->n + 1) * sizeof *s->by_hash);
         if (!s->by_hash) rc = cdx_fail(err, CDX_ENOMEM, "index: out of memory");
     }
     for (size_t i = 0; !rc && i < s->n; i++)
         if (s->rows[i].hash[0]) s->by_hash[s->n_by_hash++] = &s->rows[i];
-    if (!rc) qsort(s->by_hash, s->n_by_hash, sizeof *s->by_hash, cmp_hash_ptr);
+    if (!rc && s->n_by_hash > 1) qsort(s->by_hash, s->n_by_hash, sizeof *s->by_hash, cmp_hash_ptr);
     if (rc) index_state_free(s);
     return rc;
 }

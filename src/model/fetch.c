@@ -44,8 +44,12 @@ static const struct {
     const char *name;
     int required;
 } fetch_wanted[] = {
-    {"config.json", 1},           {"model.safetensors", 1},       {"tokenizer.json", 1},
-    {"vocab.txt", 0},             {"tokenizer_config.json", 0},   {"special_tokens_map.json", 0},
+    {"config.json", 1},
+    {"model.safetensors", 1},
+    {"tokenizer.json", 1},
+    {"vocab.txt", 0},
+    {"tokenizer_config.json", 0},
+    {"special_tokens_map.json", 0},
     {"preprocessor_config.json", 0},
 };
 #define FETCH_NFILES (sizeof fetch_wanted / sizeof fetch_wanted[0])
@@ -170,7 +174,8 @@ static int fetch_parse_tree(const char *json, size_t len, mdl_fetch_file *files,
     cJSON_ArrayForEach(e, root) {
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(e, "type");
         const cJSON *path = cJSON_GetObjectItemCaseSensitive(e, "path");
-        if (!cJSON_IsString(type) || strcmp(type->valuestring, "file") || !cJSON_IsString(path))
+        if (!cJSON_IsString(type) || strcmp(type->valuestring, "file") != 0 ||
+            !cJSON_IsString(path))
             continue;
         for (size_t i = 0; !rc && i < FETCH_NFILES; i++)
             if (!strcmp(path->valuestring, files[i].name))
@@ -204,17 +209,18 @@ static int fetch_list(fetch_ctx *ctx, mdl_fetch_file *files, cdx_error *err) {
     return rc;
 }
 
-/* ---- one file ---------------------------------------------------------------------------------- */
+/* ---- one file ----------------------------------------------------------------------------------
+ */
 
 typedef struct fetch_dl {
     fetch_ctx *ctx;
     const mdl_fetch_file *file;
     FILE *out;
-    uint64_t start;        /* bytes of the .part file this request continues from */
-    uint64_t got;          /* body bytes written by this request */
-    int64_t range_start;   /* Content-Range start of the last response, -1 if none */
-    int checked;           /* the status of the response carrying the body was looked at */
-    const char *failure;   /* why the write callback stopped the transfer */
+    uint64_t start;      /* bytes of the .part file this request continues from */
+    uint64_t got;        /* body bytes written by this request */
+    int64_t range_start; /* Content-Range start of the last response, -1 if none */
+    int checked;         /* the status of the response carrying the body was looked at */
+    const char *failure; /* why the write callback stopped the transfer */
 } fetch_dl;
 
 static size_t fetch_dl_header(char *p, size_t size, size_t n, void *user) {
@@ -265,6 +271,7 @@ static size_t fetch_dl_write(char *p, size_t size, size_t n, void *user) {
 
 static int fetch_dl_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                              curl_off_t ulnow) {
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow; /* d->got counts this file's bytes */
     fetch_dl *d = user;
     fetch_ctx *ctx = d->ctx;
     if (ctx->progress && ctx->progress(CDX_FETCH_PROGRESS, d->file->name, d->start + d->got,
@@ -284,8 +291,8 @@ static uint64_t fetch_file_size(const char *path, int *exists) {
 /* One GET of the rest of the file into `part` (which holds `have` bytes). */
 static int fetch_transfer(fetch_ctx *ctx, const mdl_fetch_file *f, const char *part, uint64_t have,
                           cdx_error *err) {
-    char *url = fetch_printf("%s/%s/resolve/%s/%s", ctx->endpoint, ctx->repo, ctx->revision,
-                             f->name);
+    char *url =
+        fetch_printf("%s/%s/resolve/%s/%s", ctx->endpoint, ctx->repo, ctx->revision, f->name);
     FILE *out = url ? fopen(part, "ab") : NULL;
     if (!out) {
         free(url);
@@ -384,7 +391,8 @@ static int fetch_one(fetch_ctx *ctx, const mdl_fetch_file *f, cdx_error *err) {
         int exists = 0;
         fetch_file_size(final, &exists);
         if (exists && mdl_fetch_verify(final, f, NULL) == CDX_OK) {
-            if (ctx->progress) ctx->progress(CDX_FETCH_PRESENT, f->name, f->size, f->size, ctx->user);
+            if (ctx->progress)
+                ctx->progress(CDX_FETCH_PRESENT, f->name, f->size, f->size, ctx->user);
             rc = CDX_OK;
         } else {
             rc = fetch_download(ctx, f, final, part, err);
@@ -425,11 +433,14 @@ static int fetch_open(fetch_ctx *ctx, const char *dir, const cdx_fetch_opts *opt
                                                   : FETCH_DEFAULT_ENDPOINT;
     ctx->dir = dir;
     ctx->repo = opts && opts->repo ? opts->repo : FETCH_DEFAULT_REPO;
-    ctx->retries = !opts || opts->max_retries == 0 ? 3 : opts->max_retries < 0 ? 0 : opts->max_retries;
+    ctx->retries = !opts || opts->max_retries == 0 ? 3
+                   : opts->max_retries < 0         ? 0
+                                                   : opts->max_retries;
     ctx->curl = curl_easy_init();
     if (!ctx->curl) return cdx_fail(err, CDX_ENOMEM, "cannot start libcurl");
     size_t n = strlen(endpoint);
-    while (n > 0 && endpoint[n - 1] == '/') n--;
+    while (n > 0 && endpoint[n - 1] == '/')
+        n--;
     ctx->endpoint = fetch_printf("%.*s", (int)n, endpoint);
     const char *rev = opts && opts->revision && *opts->revision ? opts->revision : "main";
     ctx->revision = curl_easy_escape(ctx->curl, rev, 0); /* "refs/pr/1" -> "refs%2Fpr%2F1" */
@@ -460,8 +471,8 @@ int cdx_model_fetch(const char *dir, const cdx_fetch_opts *opts, cdx_fetch_progr
     if (!rc) rc = fetch_list(&ctx, files, err);
     for (size_t i = 0; !rc && i < FETCH_NFILES; i++)
         if (files[i].required && !files[i].listed)
-            rc = cdx_fail(err, CDX_ENOTFOUND, "%s (revision %s) has no %s", ctx.repo,
-                          ctx.revision, files[i].name);
+            rc = cdx_fail(err, CDX_ENOTFOUND, "%s (revision %s) has no %s", ctx.repo, ctx.revision,
+                          files[i].name);
     for (size_t i = 0; !rc && i < FETCH_NFILES; i++)
         if (files[i].listed) rc = fetch_one(&ctx, &files[i], err);
     fetch_close(&ctx);

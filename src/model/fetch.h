@@ -13,10 +13,10 @@
 typedef struct mdl_fetch_file {
     const char *name; /* path in the repository, also the name in the model directory */
     int required;
-    int listed;         /* the repository's file list has it */
+    int listed; /* the repository's file list has it */
     uint64_t size;
-    char sha256[65];    /* LFS objects: lower-case hex, "" when unknown */
-    char git_oid[41];   /* other files: the git blob id (sha1 of "blob <size>\0" + bytes) */
+    char sha256[65];  /* LFS objects: lower-case hex, "" when unknown */
+    char git_oid[41]; /* other files: the git blob id (sha1 of "blob <size>\0" + bytes) */
 } mdl_fetch_file;
 
 /* Hashes `path` and compares it with the file's expected size and checksum: CDX_OK when it

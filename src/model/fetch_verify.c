@@ -35,7 +35,8 @@ static int mdl_hash_file(const char *path, const EVP_MD *md, const char *prefix,
     int ok = buf && ctx && EVP_DigestInit_ex(ctx, md, NULL) &&
              EVP_DigestUpdate(ctx, prefix, strlen(prefix) + (*prefix ? 1 : 0));
     size_t n;
-    while (ok && (n = fread(buf, 1, CHUNK, f)) > 0) ok = EVP_DigestUpdate(ctx, buf, n);
+    while (ok && (n = fread(buf, 1, CHUNK, f)) > 0)
+        ok = EVP_DigestUpdate(ctx, buf, n);
     ok = ok && !ferror(f);
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned len = 0;
@@ -58,14 +59,14 @@ int mdl_fetch_verify(const char *path, const mdl_fetch_file *f, cdx_error *err) 
     int rc = CDX_OK;
     if (f->sha256[0]) {
         rc = mdl_hash_file(path, EVP_sha256(), "", got, err);
-        if (!rc && strcmp(got, f->sha256))
+        if (!rc && strcmp(got, f->sha256) != 0)
             rc = cdx_fail(err, CDX_ECORRUPT, "%s: sha256 mismatch: got %s, the repository lists %s",
                           path, got, f->sha256);
     } else if (f->git_oid[0]) {
         char header[48];
         snprintf(header, sizeof header, "blob %" PRIu64, f->size); /* NUL is hashed too */
         rc = mdl_hash_file(path, EVP_sha1(), header, got, err);
-        if (!rc && strcmp(got, f->git_oid))
+        if (!rc && strcmp(got, f->git_oid) != 0)
             rc = cdx_fail(err, CDX_ECORRUPT,
                           "%s: git blob id mismatch: got %s, the repository lists %s", path, got,
                           f->git_oid);

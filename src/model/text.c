@@ -157,6 +157,7 @@ static void txt_free(txt_buffers *b) {
 
 static int txt_alloc(txt_buffers *b, size_t T, size_t H, size_t I, cdx_error *err) {
     memset(b, 0, sizeof *b);
+    if (T == 0) T = 1; /* never: every sequence has a token (checked); keeps malloc(0) away */
     b->x = malloc(T * H * sizeof(float));
     b->qkv = malloc(T * 3 * H * sizeof(float));
     b->ctx = malloc(T * H * sizeof(float));

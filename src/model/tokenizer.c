@@ -42,7 +42,9 @@ static void mdl_encoder_free(mdl_encoder *e) {
     free(e->pieces);
 }
 
-static int mdl_full(const mdl_encoder *e) { return e->count >= e->limit; }
+static int mdl_full(const mdl_encoder *e) {
+    return e->count >= e->limit;
+}
 
 static void mdl_emit(mdl_encoder *e, int32_t id) {
     if (e->count < e->limit) e->ids[e->count++] = id;
@@ -107,7 +109,8 @@ static void mdl_wordpiece(mdl_encoder *e, const int32_t *w, size_t wl) {
         e->pieces[npieces++] = id;
         start = end;
     }
-    for (size_t i = 0; i < npieces; i++) mdl_emit(e, e->pieces[i]);
+    for (size_t i = 0; i < npieces; i++)
+        mdl_emit(e, e->pieces[i]);
 }
 
 /* BertPreTokenizer over normalised code points: whitespace ends a word, punctuation is a word. */
@@ -256,14 +259,18 @@ void cdx_tokenizer_free(cdx_tokenizer *tok) {
     free(tok);
 }
 
-size_t cdx_tokenizer_vocab_size(const cdx_tokenizer *tok) { return tok->vocab.count; }
+size_t cdx_tokenizer_vocab_size(const cdx_tokenizer *tok) {
+    return tok->vocab.count;
+}
 
 const char *cdx_tokenizer_token(const cdx_tokenizer *tok, int32_t id) {
     if (id < 0 || (size_t)id >= tok->vocab.count) return NULL;
     return tok->vocab.strings + tok->vocab.offsets[id];
 }
 
-int32_t cdx_tokenizer_pad_id(const cdx_tokenizer *tok) { return tok->pad_id; }
+int32_t cdx_tokenizer_pad_id(const cdx_tokenizer *tok) {
+    return tok->pad_id;
+}
 
 static int mdl_check_max_len(size_t *max_len, cdx_error *err) {
     if (*max_len == 0) *max_len = CDX_TOKENIZER_MAX_LEN;
@@ -300,9 +307,8 @@ static void mdl_pad_rows(const cdx_tokenizer *tok, int32_t *ids, int32_t *mask, 
     }
 }
 
-int cdx_tokenize_batch(const cdx_tokenizer *tok, const char *const *texts, size_t n,
-                       size_t max_len, int32_t *ids, int32_t *mask, size_t *seq_len,
-                       cdx_error *err) {
+int cdx_tokenize_batch(const cdx_tokenizer *tok, const char *const *texts, size_t n, size_t max_len,
+                       int32_t *ids, int32_t *mask, size_t *seq_len, cdx_error *err) {
     if (!tok || (n && (!texts || !ids)) || !seq_len)
         return cdx_fail(err, CDX_EINVAL, "cdx_tokenize_batch: NULL argument");
     *seq_len = 0;

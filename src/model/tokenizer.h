@@ -14,7 +14,7 @@
 
 /* Token string -> id, open addressing over one block of NUL-separated strings. */
 typedef struct mdl_vocab {
-    char *strings;      /* every token, NUL-terminated, back to back */
+    char *strings; /* every token, NUL-terminated, back to back */
     size_t strings_len;
     uint32_t *offsets;  /* id -> offset of its token in strings */
     uint32_t *lengths;  /* id -> byte length of its token */

@@ -20,8 +20,9 @@
 /* Reads a whole file (NUL-terminated) into *out; fails on anything over 64 MiB. */
 static int mdl_read_file(const char *path, char **out, size_t *len, cdx_error *err) {
     FILE *f = fopen(path, "rb");
-    if (!f) return cdx_fail(err, errno == ENOENT ? CDX_ENOTFOUND : CDX_EIO, "%s: %s", path,
-                            strerror(errno));
+    if (!f)
+        return cdx_fail(err, errno == ENOENT ? CDX_ENOTFOUND : CDX_EIO, "%s: %s", path,
+                        strerror(errno));
     struct stat st;
     if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
         fclose(f);
@@ -58,8 +59,8 @@ static int mdl_add_special(cdx_tokenizer *tok, const char *text, int32_t id, con
                            cdx_error *err) {
     size_t len = strlen(text);
     if (len == 0 || len >= sizeof tok->special[0].text)
-        return cdx_fail(err, CDX_EUNSUPPORTED, "%s: added token '%.40s' is empty or too long",
-                        path, text);
+        return cdx_fail(err, CDX_EUNSUPPORTED, "%s: added token '%.40s' is empty or too long", path,
+                        text);
     if (tok->special_count == MDL_MAX_SPECIAL)
         return cdx_fail(err, CDX_EUNSUPPORTED, "%s: more than %d added tokens", path,
                         MDL_MAX_SPECIAL);
@@ -127,9 +128,10 @@ static int mdl_load_json_vocab(cdx_tokenizer *tok, const cJSON *vocab, const cha
     for (const cJSON *e = vocab->child; !rc && e; e = e->next) {
         double id = cJSON_IsNumber(e) ? e->valuedouble : -1;
         if (id < 0 || id >= (double)count || id != (double)(size_t)id || tokens[(size_t)id])
-            rc = cdx_fail(err, CDX_ECORRUPT,
-                          "%s: model.vocab: token '%.40s' has id %g (ids must be 0..%zu, once each)",
-                          path, e->string, id, count - 1);
+            rc =
+                cdx_fail(err, CDX_ECORRUPT,
+                         "%s: model.vocab: token '%.40s' has id %g (ids must be 0..%zu, once each)",
+                         path, e->string, id, count - 1);
         else {
             tokens[(size_t)id] = e->string;
             lens[(size_t)id] = strlen(e->string);
@@ -184,8 +186,9 @@ static int mdl_load_model(cdx_tokenizer *tok, const cJSON *root, const char *pat
     const cJSON *max = cJSON_GetObjectItemCaseSensitive(model, "max_input_chars_per_word");
     if (cJSON_IsNumber(max)) {
         if (max->valuedouble < 1 || max->valuedouble > 4096)
-            return cdx_fail(err, CDX_EUNSUPPORTED, "%s: max_input_chars_per_word %g is out of 1..4096",
-                            path, max->valuedouble);
+            return cdx_fail(err, CDX_EUNSUPPORTED,
+                            "%s: max_input_chars_per_word %g is out of 1..4096", path,
+                            max->valuedouble);
         tok->max_chars_per_word = (size_t)max->valuedouble;
     }
     int rc = mdl_load_json_vocab(tok, vocab, path, err);
@@ -220,7 +223,8 @@ int mdl_tokenizer_load_vocab_txt(cdx_tokenizer *tok, const char *path, cdx_error
     int rc = mdl_read_file(path, &text, &len, err);
     if (rc) return rc;
     size_t lines = 0;
-    for (size_t i = 0; i < len; i++) lines += text[i] == '\n' || i == len - 1;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n' || i == len - 1;
     const char **tokens = calloc(lines, sizeof *tokens);
     size_t *lens = calloc(lines, sizeof *lens);
     if (!tokens || !lens) rc = cdx_fail(err, CDX_ENOMEM, "%s: out of memory", path);
@@ -229,8 +233,8 @@ int mdl_tokenizer_load_vocab_txt(cdx_tokenizer *tok, const char *path, cdx_error
         const char *nl = memchr(text + start, '\n', len - start);
         size_t end = nl ? (size_t)(nl - text) : len;
         size_t tl = end - start;
-        while (tl > 0 && (text[start + tl - 1] == ' ' || (text[start + tl - 1] >= '\t' &&
-                                                          text[start + tl - 1] <= '\r')))
+        while (tl > 0 && (text[start + tl - 1] == ' ' ||
+                          (text[start + tl - 1] >= '\t' && text[start + tl - 1] <= '\r')))
             tl--;
         tokens[n] = text + start;
         lens[n++] = tl;

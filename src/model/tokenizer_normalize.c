@@ -14,7 +14,8 @@ int mdl_cps_reserve(mdl_cps *b, size_t extra) {
     if (extra <= b->cap - b->len) return CDX_OK;
     if (extra > SIZE_MAX / sizeof *b->v / 2 - b->len) return CDX_ENOMEM;
     size_t cap = b->cap ? b->cap : 256;
-    while (cap - b->len < extra) cap *= 2;
+    while (cap - b->len < extra)
+        cap *= 2;
     int32_t *v = realloc(b->v, cap * sizeof *v);
     if (!v) return CDX_ENOMEM;
     b->v = v;
@@ -105,8 +106,10 @@ int mdl_is_punctuation(int32_t c) {
     case UTF8PROC_CATEGORY_PE:
     case UTF8PROC_CATEGORY_PI:
     case UTF8PROC_CATEGORY_PF:
-    case UTF8PROC_CATEGORY_PO: return 1;
-    default: return 0;
+    case UTF8PROC_CATEGORY_PO:
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -159,8 +162,8 @@ static int mdl_strip_accents(const mdl_cps *in, mdl_cps *out) {
         }
         utf8proc_int32_t dec[32];
         int boundclass = UTF8PROC_BOUNDCLASS_START;
-        utf8proc_ssize_t n = utf8proc_decompose_char(in->v[i], dec, 32, UTF8PROC_DECOMPOSE,
-                                                     &boundclass);
+        utf8proc_ssize_t n =
+            utf8proc_decompose_char(in->v[i], dec, 32, UTF8PROC_DECOMPOSE, &boundclass);
         if (n < 0 || n > 32) n = 1, dec[0] = in->v[i]; /* cannot happen for valid code points */
         if (mdl_cps_reserve(out, (size_t)n)) return CDX_ENOMEM;
         for (utf8proc_ssize_t k = 0; k < n; k++)
@@ -189,8 +192,8 @@ static int mdl_lowercase(const mdl_cps *in, mdl_cps *out) {
             out->v[out->len++] = 'i';
             out->v[out->len++] = 0x307;
         } else {
-            out->v[out->len++] = c < 0x80 ? ((c >= 'A' && c <= 'Z') ? c + 32 : c)
-                                          : utf8proc_tolower(c);
+            out->v[out->len++] =
+                c < 0x80 ? ((c >= 'A' && c <= 'Z') ? c + 32 : c) : utf8proc_tolower(c);
         }
     }
     return CDX_OK;

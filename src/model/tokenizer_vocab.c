@@ -25,7 +25,8 @@ static int mdl_vocab_equal(const mdl_vocab *v, int32_t id, const char *s, size_t
 
 int32_t mdl_vocab_find(const mdl_vocab *v, const char *s, size_t len) {
     if (!v->slots || len > v->max_len) return -1;
-    for (uint32_t i = (uint32_t)mdl_vocab_hash(s, len) & v->slot_mask;; i = (i + 1) & v->slot_mask) {
+    for (uint32_t i = (uint32_t)mdl_vocab_hash(s, len) & v->slot_mask;;
+         i = (i + 1) & v->slot_mask) {
         int32_t id = v->slots[i];
         if (id < 0) return -1;
         if (mdl_vocab_equal(v, id, s, len)) return id;
@@ -36,7 +37,8 @@ int32_t mdl_vocab_find(const mdl_vocab *v, const char *s, size_t len) {
 static void mdl_vocab_insert(mdl_vocab *v, int32_t id) {
     const char *s = v->strings + v->offsets[id];
     size_t len = v->lengths[id];
-    for (uint32_t i = (uint32_t)mdl_vocab_hash(s, len) & v->slot_mask;; i = (i + 1) & v->slot_mask) {
+    for (uint32_t i = (uint32_t)mdl_vocab_hash(s, len) & v->slot_mask;;
+         i = (i + 1) & v->slot_mask) {
         if (v->slots[i] < 0 || mdl_vocab_equal(v, v->slots[i], s, len)) {
             v->slots[i] = id;
             return;
@@ -56,7 +58,8 @@ static int mdl_vocab_alloc(mdl_vocab *v, const size_t *lens, size_t count, const
         total += lens[i] + 1;
     }
     uint32_t slots = 16;
-    while (slots < 2 * count) slots *= 2;
+    while (slots < 2 * count)
+        slots *= 2;
     v->strings = malloc(total);
     v->offsets = malloc(count * sizeof *v->offsets);
     v->lengths = malloc(count * sizeof *v->lengths);

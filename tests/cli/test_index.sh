@@ -102,6 +102,27 @@ grep -qi 'credit' stop.err || { cat stop.err; fail "402 message"; }
 run 0 resume index img --db "$tmp/db"
 grep -q 'indexed: 1, unchanged: 6' resume.err || { cat resume.err; fail "resume summary"; }
 
+# killed mid-run (SIGKILL): committed batches stay, the rerun embeds exactly what is missing
+start_fake slow --latency-ms 300
+mkdir kill
+for f in png_palette_400x300.png gif_palette_300x200.gif bmp_rgb_333x222.bmp tiny_1x1.png \
+         png16_gray_320x240.png; do cp "$CDX_FIXTURES/images/$f" kill/; done
+"$CLIPDEX" index kill --db "$tmp/kdb" --jina-url "$URL" --commit-every 1 --batch 1 2>/dev/null &
+kpid=$!
+sleep 1
+kill -9 $kpid 2>/dev/null || true
+wait $kpid 2>/dev/null || true
+sleep 0.8 # requests the killed run left in flight are answered (and logged) by now
+kept=0
+[ -d "$tmp/kdb/images.lance" ] && kept=$("$CLIPDEX" show --db "$tmp/kdb" --table images --json | wc -l)
+before=$(requests slow)
+run 0 rerun index kill --db "$tmp/kdb" --jina-url "$URL" --batch 1
+[ $(( $(requests slow) - before )) = $(( 5 - kept )) ] || fail "rerun after kill: $(( $(requests slow) - before )) requests for $(( 5 - kept )) missing"
+[ "$("$CLIPDEX" show --db "$tmp/kdb" --table images --json | wc -l)" = 5 ] || fail "rows after kill + rerun"
+[ "$("$CLIPDEX" show --db "$tmp/kdb" --table images --json | grep -o '"file_id":[0-9]*' | sort -u | wc -l)" = 5 ] ||
+  fail "duplicate file_ids after kill + rerun"
+echo "killed with $kept of 5 committed; rerun made $(( 5 - kept )) requests"
+
 # other models are refused; a missing key is an error, never an echo of a key
 run 2 usage index --db "$tmp/db"
 JINA_API_KEY= run 3 nokey index img --db "$tmp/db2"

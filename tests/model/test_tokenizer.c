@@ -33,7 +33,8 @@ static void assert_ids_equal(const int32_t *got, size_t n, const cJSON *want, co
         same = got[i] == (int32_t)cJSON_GetArrayItem(want, (int)i)->valuedouble;
     if (!same) {
         fprintf(stderr, "mismatch for %s\n  got :", what);
-        for (size_t i = 0; i < n; i++) fprintf(stderr, " %d", got[i]);
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, " %d", got[i]);
         char *w = cJSON_PrintUnformatted(want);
         fprintf(stderr, "\n  want: %s\n", w);
         free(w);
@@ -58,13 +59,14 @@ static void check_batch(cdx_tokenizer *tok, const cJSON *c) {
     const char **texts = calloc(n, sizeof *texts);
     int32_t *ids = calloc(n * CDX_TOKENIZER_MAX_LEN, sizeof *ids);
     int32_t *mask = calloc(n * CDX_TOKENIZER_MAX_LEN, sizeof *mask);
-    for (size_t i = 0; i < n; i++) texts[i] = cJSON_GetArrayItem(batch, (int)i)->valuestring;
+    for (size_t i = 0; i < n; i++)
+        texts[i] = cJSON_GetArrayItem(batch, (int)i)->valuestring;
     size_t seq = 0;
     cdx_error err = {0};
     assert_int_equal(cdx_tokenize_batch(tok, texts, n, 0, ids, mask, &seq, &err), CDX_OK);
     for (size_t i = 0; i < n; i++) {
-        assert_ids_equal(ids + i * seq, seq, cJSON_GetArrayItem(cJSON_GetObjectItem(c, "ids"), (int)i),
-                         texts[i]);
+        assert_ids_equal(ids + i * seq, seq,
+                         cJSON_GetArrayItem(cJSON_GetObjectItem(c, "ids"), (int)i), texts[i]);
         assert_ids_equal(mask + i * seq, seq,
                          cJSON_GetArrayItem(cJSON_GetObjectItem(c, "attention_mask"), (int)i),
                          "attention mask");

@@ -43,8 +43,8 @@ typedef struct hf_body {
     int fd;
     uint64_t start, limit; /* first byte served, and at most this many bytes */
     uint64_t sent;
-    uint64_t corrupt_at;   /* file offset of the flipped byte, UINT64_MAX: none */
-    char line[600];        /* the log line, finished with sent= when the body is freed */
+    uint64_t corrupt_at; /* file offset of the flipped byte, UINT64_MAX: none */
+    char line[600];      /* the log line, finished with sent= when the body is freed */
 } hf_body;
 
 static void hf_logf(const char *line, uint64_t sent) {
@@ -79,13 +79,15 @@ static int hf_hash(const char *path, const EVP_MD *md, const char *prefix, size_
     EVP_DigestUpdate(ctx, prefix, plen);
     char buf[1 << 14];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) EVP_DigestUpdate(ctx, buf, n);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        EVP_DigestUpdate(ctx, buf, n);
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     EVP_DigestFinal_ex(ctx, d, &len);
     EVP_MD_CTX_free(ctx);
     fclose(f);
-    for (unsigned i = 0; i < len; i++) sprintf(hex + 2 * i, "%02x", d[i]);
+    for (unsigned i = 0; i < len; i++)
+        sprintf(hex + 2 * i, "%02x", d[i]);
     return 0;
 }
 
@@ -161,7 +163,8 @@ static enum MHD_Result hf_file(struct MHD_Connection *c, const char *rev, const 
         hf_hash(path, EVP_sha256(), "", 0, sha);
         snprintf(tag, sizeof tag, "\"%s\"", sha);
         snprintf(sz, sizeof sz, "%" PRIu64, size);
-        struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         MHD_add_response_header(r, "Location", loc);
         MHD_add_response_header(r, "X-Linked-Etag", tag);
         MHD_add_response_header(r, "X-Linked-Size", sz);
@@ -206,8 +209,9 @@ static enum MHD_Result hf_file(struct MHD_Connection *c, const char *rev, const 
 /* Splits "<repo>/<kind>/<rev>/<rest>" after a known prefix; returns 0 on a match. */
 static int hf_match(const char *url, const char *prefix, const char *kind, char *rev, char *rest) {
     size_t pl = strlen(prefix), rl = strlen(hf.repo), kl = strlen(kind);
-    if (strncmp(url, prefix, pl) || strncmp(url + pl, hf.repo, rl) || url[pl + rl] != '/' ||
-        strncmp(url + pl + rl + 1, kind, kl) || url[pl + rl + 1 + kl] != '/')
+    if (strncmp(url, prefix, pl) != 0 || strncmp(url + pl, hf.repo, rl) != 0 ||
+        url[pl + rl] != '/' || strncmp(url + pl + rl + 1, kind, kl) != 0 ||
+        url[pl + rl + 1 + kl] != '/')
         return -1;
     const char *r = url + pl + rl + 1 + kl + 1;
     const char *slash = strchr(r, '/');
@@ -231,7 +235,8 @@ static enum MHD_Result hf_handle(void *cls, struct MHD_Connection *c, const char
     const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
     char line[700], rev[256], rest[256];
     snprintf(line, sizeof line, "%s %.500s range=%.60s", method, url, range ? range : "-");
-    if (strcmp(method, "GET") && strcmp(method, "HEAD")) return hf_send(c, 405, "GET only", line);
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return hf_send(c, 405, "GET only", line);
     if (!hf_match(url, "/api/models/", "tree", rev, rest) && !rest[0]) return hf_tree(c, rev, line);
     if (!hf_match(url, "/", "resolve", rev, rest)) return hf_file(c, rev, rest, 0, line);
     if (!strncmp(url, "/cdn/", 5)) {
@@ -255,10 +260,14 @@ int main(int argc, char **argv) {
     hf.repo = "jinaai/jina-clip-v1";
     hf.lfs_min = UINT64_MAX;
     for (int i = 4; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--repo")) hf.repo = argv[i + 1];
-        else if (!strcmp(argv[i], "--drop-after")) hf.drop_after = strtoull(argv[i + 1], NULL, 10);
-        else if (!strcmp(argv[i], "--corrupt")) hf.corrupt = argv[i + 1];
-        else if (!strcmp(argv[i], "--lfs-min")) hf.lfs_min = strtoull(argv[i + 1], NULL, 10);
+        if (!strcmp(argv[i], "--repo"))
+            hf.repo = argv[i + 1];
+        else if (!strcmp(argv[i], "--drop-after"))
+            hf.drop_after = strtoull(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--corrupt"))
+            hf.corrupt = argv[i + 1];
+        else if (!strcmp(argv[i], "--lfs-min"))
+            hf.lfs_min = strtoull(argv[i + 1], NULL, 10);
     }
     hf.log = fopen(argv[3], "a");
     if (!hf.log) return perror(argv[3]), 1;
@@ -275,7 +284,8 @@ int main(int argc, char **argv) {
     fprintf(pf, "%u\n", hf.port);
     fclose(pf);
     rename(tmp, argv[2]);
-    while (!hf_stop) usleep(20000);
+    while (!hf_stop)
+        usleep(20000);
     MHD_stop_daemon(d);
     fclose(hf.log);
     return 0;

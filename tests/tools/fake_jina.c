@@ -4,8 +4,8 @@
  * (auth, exactly four body keys, model, 1..2048 inputs, base64 PNGs of at most 224x224), bills
  * like Jina, answers deterministic unit vectors in shuffled order, and injects faults on demand.
  * Vector of an input: seed = FNV-1a 64 of "text:" + text (or "image:" + the base64 string); for
- * j < dim: seed += 0x9E3779B97F4A7C15, z = splitmix64 finaliser(seed), v[j] = (z >> 11) * 2^-52 - 1;
- * the vector is v / |v| (in double), each component rounded to float and printed with %.9g.
+ * j < dim: seed += 0x9E3779B97F4A7C15, z = splitmix64 finaliser(seed), v[j] = (z >> 11) * 2^-52 -
+ * 1; the vector is v / |v| (in double), each component rounded to float and printed with %.9g.
  */
 #include "clipdex.h"
 
@@ -46,9 +46,9 @@ typedef enum fj_fault {
     FJ_SLOW,
 } fj_fault;
 
-static const char *const fj_fault_names[] = {"none", "429", "500", "503", "401", "402",
-                                             "403balance", "400", "422", "malformed", "short",
-                                             "baddim", "timeout", "slow"};
+static const char *const fj_fault_names[] = {"none",  "429",        "500",     "503", "401",
+                                             "402",   "403balance", "400",     "422", "malformed",
+                                             "short", "baddim",     "timeout", "slow"};
 
 typedef struct fj_config {
     const char *key;
@@ -103,8 +103,10 @@ static void fj_sleep_ms(long ms) {
 
 static uint64_t fj_fnv1a(const char *prefix, const char *s) {
     uint64_t h = UINT64_C(14695981039346656037);
-    for (const char *p = prefix; *p; p++) h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
-    for (const char *p = s; *p; p++) h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
+    for (const char *p = prefix; *p; p++)
+        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
+    for (const char *p = s; *p; p++)
+        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
     return h;
 }
 
@@ -124,7 +126,8 @@ static void fj_vector(const char *prefix, const char *value, int dim, float *out
         norm += v[j] * v[j];
     }
     norm = sqrt(norm);
-    for (int j = 0; j < dim; j++) out[j] = (float)(v[j] / norm);
+    for (int j = 0; j < dim; j++)
+        out[j] = (float)(v[j] / norm);
     free(v);
 }
 
@@ -155,7 +158,8 @@ static uint8_t *fj_b64_decode(const char *s, size_t *out_len) {
                 return NULL;
             }
         }
-        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        uint32_t w =
+            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
         out[o++] = (uint8_t)(w >> 16);
         out[o++] = (uint8_t)(w >> 8);
         out[o++] = (uint8_t)w;
@@ -255,41 +259,46 @@ static int fj_reject(fj_reply *r, int status, char *body) {
 static int fj_check_keys(const cJSON *root, fj_reply *r) {
     static const char *const want[] = {"model", "input", "embedding_type", "normalized"};
     if (!cJSON_IsObject(root))
-        return fj_reject(r, 422, fj_detail_list(NULL, "value is not a valid dict", "type_error.dict"));
+        return fj_reject(r, 422,
+                         fj_detail_list(NULL, "value is not a valid dict", "type_error.dict"));
     for (const cJSON *it = root->child; it; it = it->next) {
         int known = 0;
-        for (size_t k = 0; k < 4; k++) known |= it->string && !strcmp(it->string, want[k]);
+        for (size_t k = 0; k < 4; k++)
+            known |= it->string && !strcmp(it->string, want[k]);
         if (!known)
-            return fj_reject(r, 422, fj_detail_list(it->string ? it->string : "?",
-                                                    "extra fields not permitted",
-                                                    "value_error.extra"));
+            return fj_reject(r, 422,
+                             fj_detail_list(it->string ? it->string : "?",
+                                            "extra fields not permitted", "value_error.extra"));
     }
     for (size_t k = 0; k < 4; k++)
         if (!cJSON_GetObjectItemCaseSensitive(root, want[k]))
             return fj_reject(r, 422,
                              fj_detail_list(want[k], "field required", "value_error.missing"));
     if (!cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(root, "normalized")))
-        return fj_reject(r, 422, fj_detail_list("normalized", "value could not be parsed to a boolean",
-                                                "type_error.bool"));
+        return fj_reject(r, 422,
+                         fj_detail_list("normalized", "value could not be parsed to a boolean",
+                                        "type_error.bool"));
     if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "input")))
-        return fj_reject(r, 422, fj_detail_list("input", "value is not a valid list",
-                                                "type_error.list"));
+        return fj_reject(r, 422,
+                         fj_detail_list("input", "value is not a valid list", "type_error.list"));
     return 0;
 }
 
 static int fj_check_options(const cJSON *root, fj_reply *r) {
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
-    if (!cJSON_IsString(model) || strcmp(model->valuestring, "jina-clip-v1"))
-        return fj_reject(r, 400, fj_detail("INPUT_MODEL_NOT_FOUND: model %s is not available",
-                                           cJSON_IsString(model) ? model->valuestring : "?"));
+    if (!cJSON_IsString(model) || strcmp(model->valuestring, "jina-clip-v1") != 0)
+        return fj_reject(r, 400,
+                         fj_detail("INPUT_MODEL_NOT_FOUND: model %s is not available",
+                                   cJSON_IsString(model) ? model->valuestring : "?"));
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "embedding_type");
-    if (!cJSON_IsString(type) || strcmp(type->valuestring, "float"))
+    if (!cJSON_IsString(type) || strcmp(type->valuestring, "float") != 0)
         return fj_reject(r, 400, fj_detail("embedding_type must be \"float\" here"));
     int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "input"));
     if (n < 1) return fj_reject(r, 400, fj_detail("input must not be empty"));
     if (n > FJ_MAX_INPUTS)
-        return fj_reject(r, 400, fj_detail("input length is larger than the largest allowed "
-                                           "size 2048"));
+        return fj_reject(r, 400,
+                         fj_detail("input length is larger than the largest allowed "
+                                   "size 2048"));
     return 0;
 }
 
@@ -299,7 +308,7 @@ static int fj_check_image(int i, const char *b64, uint64_t *tokens, fj_reply *r)
     uint8_t *png = fj_b64_decode(b64, &len);
     if (!png) return fj_reject(r, 400, fj_detail("input[%d]: image is not valid base64", i));
     static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    if (len < 8 || memcmp(png, sig, 8)) {
+    if (len < 8 || memcmp(png, sig, 8) != 0) {
         free(png);
         return fj_reject(r, 400, fj_detail("input[%d]: image is not a PNG", i));
     }
@@ -313,7 +322,8 @@ static int fj_check_image(int i, const char *b64, uint64_t *tokens, fj_reply *r)
     int w = cdx_image_width(img), h = cdx_image_height(img);
     cdx_image_free(img);
     if (w > 224 || h > 224)
-        return fj_reject(r, 400, fj_detail("input[%d]: image is %dx%d, larger than 224x224", i, w, h));
+        return fj_reject(r, 400,
+                         fj_detail("input[%d]: image is %dx%d, larger than 224x224", i, w, h));
     *tokens = (uint64_t)cdx_jina_image_tokens(w, h);
     return 0;
 }
@@ -326,8 +336,11 @@ static int fj_check_inputs(const cJSON *input, fj_stats *st, fj_reply *r) {
         const cJSON *image = cJSON_GetObjectItemCaseSensitive(it, "image");
         if (!cJSON_IsObject(it) || cJSON_GetArraySize(it) != 1 ||
             !(cJSON_IsString(text) || cJSON_IsString(image)))
-            return fj_reject(r, 422, fj_detail_list("input", "each input must be {\"text\": str} "
-                                                    "or {\"image\": str}", "value_error"));
+            return fj_reject(r, 422,
+                             fj_detail_list("input",
+                                            "each input must be {\"text\": str} "
+                                            "or {\"image\": str}",
+                                            "value_error"));
         if (text) {
             st->texts++;
             st->tokens += fj_text_tokens(text->valuestring);
@@ -345,7 +358,7 @@ static int fj_check_inputs(const cJSON *input, fj_stats *st, fj_reply *r) {
 static char *fj_success_body(const cJSON *input, int n, uint64_t tokens, fj_fault fault) {
     int dim = fj_cfg.dim - (fault == FJ_BADDIM);
     int items = n - (fault == FJ_SHORT);
-    float *vec = malloc((size_t)fj_cfg.dim * sizeof *vec);
+    float *vec = calloc((size_t)fj_cfg.dim, sizeof *vec);
     size_t cap = (size_t)items * ((size_t)dim * 17 + 64) + 256, len = 0;
     char *out = malloc(cap);
     if (!vec || !out) abort();
@@ -357,9 +370,11 @@ static char *fj_success_body(const cJSON *input, int n, uint64_t tokens, fj_faul
     for (int i = items - 1; i >= 0; i--) {
         const cJSON *it = cJSON_GetArrayItem(input, i);
         const cJSON *text = cJSON_GetObjectItemCaseSensitive(it, "text");
-        if (text) fj_vector("text:", text->valuestring, fj_cfg.dim, vec);
-        else fj_vector("image:", cJSON_GetObjectItemCaseSensitive(it, "image")->valuestring,
-                       fj_cfg.dim, vec);
+        if (text)
+            fj_vector("text:", text->valuestring, fj_cfg.dim, vec);
+        else
+            fj_vector("image:", cJSON_GetObjectItemCaseSensitive(it, "image")->valuestring,
+                      fj_cfg.dim, vec);
         len += (size_t)snprintf(out + len, cap - len,
                                 "%s{\"object\":\"embedding\",\"index\":%d,\"embedding\":[",
                                 i == items - 1 ? "" : ",", i);
@@ -379,21 +394,29 @@ static int fj_fault_reply(fj_fault f, fj_reply *r, int *retry_after) {
     case FJ_429:
         *retry_after = 1;
         return fj_reject(r, 429, fj_detail("Rate limit exceeded, retry later")), 1;
-    case FJ_500: return fj_reject(r, 500, fj_detail("Internal Server Error")), 1;
-    case FJ_503: return fj_reject(r, 503, fj_detail("Service Unavailable")), 1;
-    case FJ_401: return fj_reject(r, 401, fj_detail("AUTH_INVALID_API_KEY: invalid API key")), 1;
-    case FJ_402: return fj_reject(r, 402, fj_detail("Payment Required: balance is zero")), 1;
+    case FJ_500:
+        return fj_reject(r, 500, fj_detail("Internal Server Error")), 1;
+    case FJ_503:
+        return fj_reject(r, 503, fj_detail("Service Unavailable")), 1;
+    case FJ_401:
+        return fj_reject(r, 401, fj_detail("AUTH_INVALID_API_KEY: invalid API key")), 1;
+    case FJ_402:
+        return fj_reject(r, 402, fj_detail("Payment Required: balance is zero")), 1;
     case FJ_403BALANCE:
-        return fj_reject(r, 403, fj_detail("AUTHZ_INSUFFICIENT_BALANCE: your token balance is "
-                                           "insufficient")), 1;
-    case FJ_400: return fj_reject(r, 400, fj_detail("INPUT_INVALID: injected fault 400")), 1;
+        return fj_reject(r, 403,
+                         fj_detail("AUTHZ_INSUFFICIENT_BALANCE: your token balance is "
+                                   "insufficient")),
+               1;
+    case FJ_400:
+        return fj_reject(r, 400, fj_detail("INPUT_INVALID: injected fault 400")), 1;
     case FJ_422:
         r->status = 422;
         r->body = strdup("{\"detail\":[{\"loc\":[\"body\",\"input\",0],\"msg\":\"injected fault "
                          "one\",\"type\":\"value_error\"},{\"loc\":[\"body\",\"input\",1],\"msg\":"
                          "\"injected fault two\",\"type\":\"value_error\"}]}");
         return 1;
-    default: return 0;
+    default:
+        return 0;
     }
 }
 
@@ -441,7 +464,8 @@ static int fj_append(fj_body *b, const char *data, size_t n) {
     }
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->len + n + 1) cap *= 2;
+        while (cap < b->len + n + 1)
+            cap *= 2;
         char *p = realloc(b->data, cap);
         if (!p) return -1;
         b->data = p;
@@ -458,7 +482,7 @@ static enum MHD_Result fj_access(void *cls, struct MHD_Connection *c, const char
                                  size_t *upload_size, void **con_cls) {
     (void)cls;
     (void)version;
-    if (strcmp(method, "POST") || strcmp(url, "/v1/embeddings"))
+    if (strcmp(method, "POST") != 0 || strcmp(url, "/v1/embeddings") != 0)
         return fj_respond(c, 404, fj_detail("Not Found"), 0);
     fj_body *body = *con_cls;
     if (!body) {
@@ -516,10 +540,14 @@ static int fj_parse_args(int argc, char **argv, const char **port_file) {
         }
         if (!v) return -1;
         i++;
-        if (!strcmp(a, "--port-file")) *port_file = v;
-        else if (!strcmp(a, "--key")) fj_cfg.key = v;
-        else if (!strcmp(a, "--dim")) fj_cfg.dim = atoi(v);
-        else if (!strcmp(a, "--latency-ms")) fj_cfg.latency_ms = atoi(v);
+        if (!strcmp(a, "--port-file"))
+            *port_file = v;
+        else if (!strcmp(a, "--key"))
+            fj_cfg.key = v;
+        else if (!strcmp(a, "--dim"))
+            fj_cfg.dim = atoi(v);
+        else if (!strcmp(a, "--latency-ms"))
+            fj_cfg.latency_ms = atoi(v);
         else if (!strcmp(a, "--log")) {
             if (!(fj_cfg.log = fopen(v, "a"))) return -1;
         } else if (!strcmp(a, "--fault-all")) {
@@ -528,9 +556,11 @@ static int fj_parse_args(int argc, char **argv, const char **port_file) {
             const char *eq = strchr(v, '=');
             if (!eq || fj_cfg.fault_count == FJ_MAX_FAULTS) return -1;
             unsigned long n = strtoul(v, NULL, 10);
-            if (n == 0 || fj_parse_fault(eq + 1, &fj_cfg.faults[fj_cfg.fault_count].kind)) return -1;
+            if (n == 0 || fj_parse_fault(eq + 1, &fj_cfg.faults[fj_cfg.fault_count].kind))
+                return -1;
             fj_cfg.faults[fj_cfg.fault_count++].n = n;
-        } else return -1;
+        } else
+            return -1;
     }
     return *port_file && fj_cfg.dim >= 2 && fj_cfg.latency_ms >= 0 ? 0 : -1;
 }
