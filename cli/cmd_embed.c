@@ -237,7 +237,7 @@ int cmd_embed(int argc, char **argv) {
     }
     size_t missing = embed_print(&r);
     fflush(stdout);
-    if (cdx_embedder_tokens(e) || (!r.json && strcmp(cdx_embedder_backend(e), "local")))
+    if (cdx_embedder_tokens(e) || (!r.json && strcmp(cdx_embedder_backend(e), "local") != 0))
         fprintf(stderr, "tokens: %" PRIu64 "\n", cdx_embedder_tokens(e));
     if (status != CDX_OK) cli_errorf("%s", err.message[0] ? err.message : cdx_strerror(status));
     cdx_embedder_free(e);

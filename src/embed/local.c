@@ -47,9 +47,12 @@ static int local_is_file(const char *dir, const char *name) {
 static int local_check_files(const char *dir, cdx_error *err) {
     const char *missing = NULL;
     struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) missing = "no such directory";
-    else if (!local_is_file(dir, "config.json")) missing = "no config.json";
-    else if (!local_is_file(dir, "model.safetensors")) missing = "no model.safetensors";
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        missing = "no such directory";
+    else if (!local_is_file(dir, "config.json"))
+        missing = "no config.json";
+    else if (!local_is_file(dir, "model.safetensors"))
+        missing = "no model.safetensors";
     else if (!local_is_file(dir, "tokenizer.json") && !local_is_file(dir, "vocab.txt"))
         missing = "no tokenizer.json or vocab.txt";
     if (!missing) return CDX_OK;
@@ -138,7 +141,8 @@ static int local_image_batch(local_embedder *le, local_prep *p, size_t i, size_t
                              cdx_error *err) {
     const cdx_blob *all = p->blobs;
     p->blobs = all + i;
-    for (size_t j = 0; j < nb; j++) cdx_error_clear(&p->errs[j]);
+    for (size_t j = 0; j < nb; j++)
+        cdx_error_clear(&p->errs[j]);
     mdl_exec_parallel(le->vision->exec, nb, 1, local_prep_range, p);
     p->blobs = all;
     size_t k = 0;
@@ -147,8 +151,8 @@ static int local_image_batch(local_embedder *le, local_prep *p, size_t i, size_t
             if (item_errs) item_errs[i + j] = p->errs[j];
             continue;
         }
-        if (k != j) memcpy(p->pixels + k * p->floats, p->pixels + j * p->floats,
-                           p->floats * sizeof(float));
+        if (k != j)
+            memcpy(p->pixels + k * p->floats, p->pixels + j * p->floats, p->floats * sizeof(float));
         rows[k++] = i + j;
     }
     int rc = k ? mdl_vision_embed(le->vision, p->pixels, k, embs, err) : CDX_OK;
@@ -161,8 +165,8 @@ static int local_image_batch(local_embedder *le, local_prep *p, size_t i, size_t
 }
 
 static int local_images(cdx_embedder *e, const cdx_blob *images, size_t n,
-                        const cdx_image_opts *opts, float *out, uint8_t *done,
-                        cdx_error *item_errs, cdx_error *err) {
+                        const cdx_image_opts *opts, float *out, uint8_t *done, cdx_error *item_errs,
+                        cdx_error *err) {
     local_embedder *le = (local_embedder *)e;
     int rc = le->vision ? CDX_OK
                         : mdl_model_open(le->dir, MDL_TOWER_VISION, le->threads, &le->vision, err);
@@ -224,10 +228,11 @@ int cdx_embedder_open_local(const char *model_dir, const cdx_local_opts *opts, c
     le->threads = opts->threads;
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", model_dir);
-    int rc = local_batch_opt(opts->text_batch, LOCAL_DEFAULT_TEXT_BATCH, "text", &le->text_batch,
-                             err);
-    if (!rc) rc = local_batch_opt(opts->image_batch, LOCAL_DEFAULT_IMAGE_BATCH, "image",
-                                  &le->image_batch, err);
+    int rc =
+        local_batch_opt(opts->text_batch, LOCAL_DEFAULT_TEXT_BATCH, "text", &le->text_batch, err);
+    if (!rc)
+        rc = local_batch_opt(opts->image_batch, LOCAL_DEFAULT_IMAGE_BATCH, "image",
+                             &le->image_batch, err);
     if (!rc) rc = local_check_files(model_dir, err);
     if (!rc) rc = local_check_model_type(model_dir, err);
     if (!rc) rc = mdl_config_load(path, &le->config, err);

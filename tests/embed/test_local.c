@@ -65,7 +65,7 @@ static void test_missing_directory_says_how_to_get_a_model(void **state) {
 
 static void test_each_missing_file_is_named(void **state) {
     (void)state;
-    local_dir d;
+    local_dir d = {{0}};
     local_mkdir(&d);
     cdx_embedder *e = NULL;
     cdx_error err = {0};
@@ -83,7 +83,7 @@ static void test_each_missing_file_is_named(void **state) {
 
 static void test_other_model_type_is_refused(void **state) {
     (void)state;
-    local_dir d;
+    local_dir d = {{0}};
     local_mkdir(&d);
     local_write(&d, "config.json", "{\"model_type\":\"clip\"}");
     local_write(&d, "model.safetensors", "");
@@ -116,7 +116,7 @@ static void test_bad_options_are_refused(void **state) {
  * and a broken weights file fails the first embedding with an error naming it. */
 static void test_open_is_lazy_and_weights_fail_on_use(void **state) {
     (void)state;
-    local_dir d;
+    local_dir d = {{0}};
     local_mkdir(&d);
     local_write(&d, "config.json", local_config);
     local_write(&d, "model.safetensors", "not safetensors");
