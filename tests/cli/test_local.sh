@@ -104,6 +104,18 @@ grep -q "cannot query it with jina-clip-v1 (96-d)" mism_search.err || fail "sear
 run 1 mism_index index img --db "$tmp/db" --table other --backend local --model "$model"
 grep -q "refusing to add vectors of model jina-clip-v1 (96-d" mism_index.err ||
   fail "index mismatch: $(cat mism_index.err)"
+# A table indexed through Jina's API (fake server) is searched without a key: the recorded backend
+# (jina) cannot start, so the local model is used; its dimension (96) differs, so it is refused.
+"$CDX_TOOLS/fake_jina" --port-file "$tmp/fj.port" --key sk-local-test --log "$tmp/fj.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$tmp/fj.port" ] && break; sleep 0.05; done
+[ -s "$tmp/fj.port" ] || fail "fake_jina did not start"
+JINA_API_KEY=sk-local-test CLIPDEX_JINA_URL="http://127.0.0.1:$(cat "$tmp/fj.port")" \
+  run 0 viajina index img/bmp_rgb_333x222.bmp --db "$tmp/db" --table viajina --backend jina
+run 1 fallback search --db "$tmp/db" --table viajina --text "1" --model "$model"
+grep -q "holds 768-d vectors of model jina-clip-v1; cannot query it with jina-clip-v1 (96-d)" \
+  fallback.err || fail "fallback to local: $(cat fallback.err)"
+
 # Optional: the same equality on full-size weights (CDX_FULL_MODEL=DIR written by
 # `jina_clip_ref.py make --config full`, e.g. build/bench-data/jina-clip-full-seed0).
 if [ -n "${CDX_FULL_MODEL:-}" ]; then
