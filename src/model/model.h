@@ -41,8 +41,10 @@ void mdl_model_close(mdl_model *m);
  * mdl_model_set_precision changes it (not while a tower runs on this model): fp32 runs OpenBLAS
  * sgemm exactly as before; int10 / int8 run every linear layer of both towers (text Wqkv,
  * out_proj, gated_layers, wo; vision patch embedding, q/k/v, proj, w1, w2, w3) through
- * mdl_qlinear. The integer weights are prepared on a tower's first call and kept until close or
- * the next change: about 2 bytes per parameter beside the fp32 mapping (mdl_model_qbytes). */
+ * mdl_qlinear. The integer weights are prepared on a tower's first call at that precision and
+ * kept until close or a switch to the other integer precision (a switch to fp32 keeps them, so
+ * switching back is free): about 2 bytes per parameter beside the fp32 mapping
+ * (mdl_model_qbytes; 381 MB for both full-size towers). */
 int mdl_model_set_precision(mdl_model *m, mdl_precision p, cdx_error *err);
 
 mdl_precision mdl_model_precision(const mdl_model *m);

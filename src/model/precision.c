@@ -202,7 +202,9 @@ int mdl_model_set_precision(mdl_model *m, mdl_precision p, cdx_error *err) {
             return cdx_fail(err, CDX_ENOMEM, "model: cannot create a lock");
         }
     }
-    if (m->q && m->q->prepared != p) {
+    /* fp32 keeps prepared integer weights (switching back costs nothing); the other integer
+     * precision replaces them */
+    if (m->q && p != MDL_PREC_FP32 && m->q->prepared != p) {
         pthread_mutex_lock(&m->q->lock);
         qstate_clear(m, m->q);
         m->q->prepared = p;
