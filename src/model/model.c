@@ -28,14 +28,14 @@ int mdl_model_open(const char *dir, int towers, int threads, mdl_model **out, cd
         return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", dir);
     }
     char path[4096];
-    int rc = model_path(path, sizeof path, dir, "config.json", err);
+    mdl_precision prec = MDL_PREC_FP32;
+    int rc = mdl_precision_from_env(&prec, err); /* first: a bad value fails before any mapping */
+    if (!rc) rc = model_path(path, sizeof path, dir, "config.json", err);
     if (!rc) rc = mdl_config_load(path, &m->config, err);
     if (!rc) rc = model_path(path, sizeof path, dir, "model.safetensors", err);
     if (!rc) rc = mdl_st_open(path, &m->st, err);
     if (!rc) rc = mdl_weights_bind(m->st, &m->config, towers, &m->weights, err);
     if (!rc) rc = mdl_exec_new(threads, &m->exec, err);
-    mdl_precision prec = MDL_PREC_FP32;
-    if (!rc) rc = mdl_precision_from_env(&prec, err);
     if (!rc) rc = mdl_model_set_precision(m, prec, err);
     if (rc) {
         mdl_model_close(m);
