@@ -41,6 +41,8 @@ void mdl_exec_free(mdl_exec *ex) {
 
 int mdl_exec_threads(const mdl_exec *ex) { return ex->threads; }
 
+core_pool *mdl_exec_pool(mdl_exec *ex) { return ex ? ex->pool : NULL; }
+
 typedef struct exec_job {
     size_t n, grain;
     int parts;

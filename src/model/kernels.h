@@ -21,6 +21,10 @@ int mdl_exec_new(int threads, mdl_exec **out, cdx_error *err);
 void mdl_exec_free(mdl_exec *ex);
 int mdl_exec_threads(const mdl_exec *ex);
 
+struct core_pool;
+/* The pool under `ex` (for mdl_qlinear), or NULL when ex is NULL. */
+struct core_pool *mdl_exec_pool(mdl_exec *ex);
+
 /* Calls fn(ctx, begin, end) on disjoint ranges covering [0, n) (rounded to multiples of
  * `grain`, except the last), spread over the pool's threads; returns when all are done. */
 void mdl_exec_parallel(mdl_exec *ex, size_t n, size_t grain,

@@ -1,6 +1,7 @@
 /*
  * model.c — opening a model directory: config.json, then model.safetensors (mapped, validated),
- * then every tensor of the requested towers bound and shape-checked against the config.
+ * then every tensor of the requested towers bound and shape-checked against the config, and the
+ * precision $CLIPDEX_PRECISION names (precision.c).
  */
 #include "model/model.h"
 
@@ -27,12 +28,15 @@ int mdl_model_open(const char *dir, int towers, int threads, mdl_model **out, cd
         return cdx_fail(err, CDX_ENOMEM, "%s: out of memory", dir);
     }
     char path[4096];
-    int rc = model_path(path, sizeof path, dir, "config.json", err);
+    mdl_precision prec = MDL_PREC_FP32;
+    int rc = mdl_precision_from_env(&prec, err); /* first: a bad value fails before any mapping */
+    if (!rc) rc = model_path(path, sizeof path, dir, "config.json", err);
     if (!rc) rc = mdl_config_load(path, &m->config, err);
     if (!rc) rc = model_path(path, sizeof path, dir, "model.safetensors", err);
     if (!rc) rc = mdl_st_open(path, &m->st, err);
     if (!rc) rc = mdl_weights_bind(m->st, &m->config, towers, &m->weights, err);
     if (!rc) rc = mdl_exec_new(threads, &m->exec, err);
+    if (!rc) rc = mdl_model_set_precision(m, prec, err);
     if (rc) {
         mdl_model_close(m);
         return rc;
@@ -44,6 +48,7 @@ int mdl_model_open(const char *dir, int towers, int threads, mdl_model **out, cd
 
 void mdl_model_close(mdl_model *m) {
     if (!m) return;
+    mdl_model_qstate_free(m);
     mdl_exec_free(m->exec);
     mdl_weights_free(&m->weights);
     mdl_st_close(m->st);

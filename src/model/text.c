@@ -5,7 +5,8 @@
  * (exact-erf GELU on the first half), then the mean over real tokens. Only real tokens are
  * computed (packed, pads dropped: the reference's pad-key mask gives pads exactly zero weight),
  * so padding costs nothing. Matrix products split their output columns over the pool;
- * attention splits (sequence, head) pairs.
+ * attention splits (sequence, head) pairs. At int10/int8 (mdl_model_set_precision) the four
+ * linear layers of each block run through mdl_qlinear instead of sgemm.
  */
 #include "model/text.h"
 
@@ -181,33 +182,54 @@ static void txt_embed_tokens(const mdl_model *m, const int32_t *ids, const txt_l
     m->k->layer_norm(x, x, T, H, w->emb_ln_g, w->emb_ln_b, m->config.text.layer_norm_eps);
 }
 
+/* One layer's integer weights (NULL at fp32) and the scratch of its integer products. */
+typedef struct txt_q {
+    const mdl_qtext_layer *w;
+    mdl_qworkspace *ws;
+} txt_q;
+
 /* x = LN2(x + wo · geglu(gated · x)), in row chunks. */
-static void txt_mlp(mdl_model *m, const mdl_text_layer *L, txt_buffers *b, size_t T) {
+static int txt_mlp(mdl_model *m, const mdl_text_layer *L, txt_q q, txt_buffers *b, size_t T,
+                   cdx_error *err) {
     const size_t H = (size_t)m->config.text.hidden, I = (size_t)m->config.text.intermediate;
     for (size_t r0 = 0; r0 < T; r0 += TXT_MLP_ROWS) {
         size_t rows = T - r0 < TXT_MLP_ROWS ? T - r0 : TXT_MLP_ROWS;
-        mdl_linear(m->exec, b->x + r0 * H, rows, H, L->w_gated, 2 * I, NULL, b->mlp);
+        int rc = mdl_model_linear(m, q.w ? &q.w->gated : NULL, q.ws, b->x + r0 * H, rows, H,
+                                  L->w_gated, 2 * I, NULL, b->mlp, err);
+        if (rc) return rc;
         for (size_t r = 0; r < rows; r++) m->k->gelu_mul(b->mlp + r * 2 * I, b->mlp + r * 2 * I + I, I);
-        mdl_linear_ld(m->exec, b->mlp, 2 * I, rows, I, L->w_mlp_out, H, L->b_mlp_out,
-                      b->tmp + r0 * H, H);
+        if (!q.w) {
+            mdl_linear_ld(m->exec, b->mlp, 2 * I, rows, I, L->w_mlp_out, H, L->b_mlp_out,
+                          b->tmp + r0 * H, H);
+            continue;
+        }
+        /* the integer layer reads packed rows: move each GEGLU half to row r * I */
+        for (size_t r = 1; r < rows; r++) memmove(b->mlp + r * I, b->mlp + r * 2 * I, I * sizeof(float));
+        rc = mdl_qlinear(b->mlp, rows, I, &q.w->mlp_out, L->b_mlp_out, b->tmp + r0 * H,
+                         mdl_exec_pool(m->exec), q.ws, err);
+        if (rc) return rc;
     }
     m->k->add(b->tmp, b->x, T * H);
     m->k->layer_norm(b->tmp, b->x, T, H, L->ln2_g, L->ln2_b, m->config.text.layer_norm_eps);
+    return CDX_OK;
 }
 
-static int txt_layer(mdl_model *m, const mdl_text_layer *L, txt_buffers *b, txt_attn_job *job,
-                     size_t B, cdx_error *err) {
+static int txt_layer(mdl_model *m, const mdl_text_layer *L, txt_q q, txt_buffers *b,
+                     txt_attn_job *job, size_t B, cdx_error *err) {
     const size_t H = (size_t)m->config.text.hidden, T = job->lay->total;
     const float eps = m->config.text.layer_norm_eps;
-    mdl_linear(m->exec, b->x, T, H, L->wqkv, 3 * H, L->bqkv, b->qkv);
+    int rc = mdl_model_linear(m, q.w ? &q.w->wqkv : NULL, q.ws, b->x, T, H, L->wqkv, 3 * H,
+                              L->bqkv, b->qkv, err);
+    if (rc) return rc;
     mdl_exec_parallel(m->exec, B * (size_t)m->config.text.heads, 1, txt_attn_range, job);
     if (atomic_load(&job->failed))
         return cdx_fail(err, CDX_ENOMEM, "text: out of memory for attention scores");
-    mdl_linear(m->exec, b->ctx, T, H, L->w_attn_out, H, L->b_attn_out, b->tmp);
+    rc = mdl_model_linear(m, q.w ? &q.w->attn_out : NULL, q.ws, b->ctx, T, H, L->w_attn_out, H,
+                          L->b_attn_out, b->tmp, err);
+    if (rc) return rc;
     m->k->add(b->tmp, b->x, T * H);
     m->k->layer_norm(b->tmp, b->x, T, H, L->ln1_g, L->ln1_b, eps);
-    txt_mlp(m, L, b, T);
-    return CDX_OK;
+    return txt_mlp(m, L, q, b, T, err);
 }
 
 static void txt_pool(const mdl_model *m, const float *x, const txt_layout *lay, size_t B,
@@ -229,6 +251,10 @@ int mdl_text_forward(mdl_model *m, const int32_t *ids, const int32_t *mask, size
     if (rc) return rc;
     const mdl_text_config *c = &m->config.text;
     const size_t B = batch, H = (size_t)c->hidden;
+    const mdl_qtext_layer *qlayers = NULL; /* integer weights, NULL at fp32 */
+    rc = mdl_model_qtext(m, &qlayers, err);
+    if (rc) return rc;
+    mdl_qworkspace ws = {0};
     txt_layout lay;
     txt_buffers buf;
     rc = txt_layout_make(m, ids, mask, B, seq, &lay, err);
@@ -249,7 +275,8 @@ int mdl_text_forward(mdl_model *m, const int32_t *ids, const int32_t *mask, size
     txt_attn_job job = {.m = m, .buf = &buf, .lay = &lay, .slopes = slopes};
     atomic_init(&job.failed, 0);
     for (int i = 0; i < c->layers && !rc; i++) {
-        rc = txt_layer(m, &m->weights.text.layers[i], &buf, &job, B, err);
+        txt_q q = {qlayers ? &qlayers[i] : NULL, &ws};
+        rc = txt_layer(m, &m->weights.text.layers[i], q, &buf, &job, B, err);
         if (!rc && trace) {
             char name[48];
             snprintf(name, sizeof name, "text.layer%d_out", i);
@@ -261,6 +288,7 @@ int mdl_text_forward(mdl_model *m, const int32_t *ids, const int32_t *mask, size
         txt_pool(m, buf.x, &lay, B, pooled);
     }
 out:
+    mdl_qworkspace_free(&ws);
     free(slopes);
     txt_free(&buf);
     txt_layout_free(&lay);

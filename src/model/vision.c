@@ -5,7 +5,9 @@
  * proj → residual; LN2 → silu(w1) * w2 → ffn_ln → w3 → residual; final LN of the CLS token.
  * Only the CLS row leaves the last block, so (without a trace) that block computes its query,
  * attention output and MLP for the CLS rows alone: the same result up to float rounding (the
- * tests compare both paths with the reference), ~7% fewer FLOPs.
+ * tests compare both paths with the reference), ~7% fewer FLOPs. At int10/int8
+ * (mdl_model_set_precision) every linear layer, the patch embedding included, runs through
+ * mdl_qlinear instead of sgemm.
  */
 #include "model/vision.h"
 
@@ -28,7 +30,14 @@ typedef struct vis_tower {
     const mdl_vision_weights *w;
     const mdl_kernels *kern;
     float *rope_cos, *rope_sin; /* [grid * grid, head_width] */
+    const mdl_qweight *qpatch;  /* integer weights (mdl_model_set_precision), NULL at fp32 */
+    const mdl_qvision_block *qblocks;
+    mdl_qworkspace *ws;         /* scratch of the integer products */
+    cdx_error *err;             /* where a failing step reports */
 } vis_tower;
+
+/* The integer twin of a block's matrix, or NULL at fp32. */
+#define VIS_QW(qb, field) ((qb) ? &(qb)->field : NULL)
 
 /* Activations of one pass of n images (T = n * tokens rows). */
 typedef struct vis_bufs {
@@ -68,6 +77,9 @@ static int vis_open(mdl_model *m, vis_tower *v, cdx_error *err) {
     v->cfg = m->config.vision;
     v->w = &m->weights.vision;
     v->kern = m->k ? m->k : mdl_kernels_best();
+    v->err = err;
+    rc = mdl_model_qvision(m, &v->qpatch, &v->qblocks, err);
+    if (rc) return rc;
     const int grid = v->cfg.image_size / v->cfg.patch_size;
     const size_t tab = (size_t)grid * (size_t)grid * (size_t)v->cfg.head_width;
     v->rope_cos = malloc(tab * sizeof(float));
@@ -133,6 +145,16 @@ static void vis_silu_mul(const vis_tower *v, mdl_exec *ex, float *a, const float
     mdl_exec_parallel(ex, n, 4096, ew_range, &j);
 }
 
+/* y = x · wᵀ + bias through sgemm, or through the integer layer qw when non-NULL. */
+static int vis_linear(const vis_tower *v, mdl_exec *ex, const mdl_qweight *qw, const float *x,
+                      size_t rows, size_t k, const float *w, size_t n, const float *bias, float *y) {
+    if (!qw) {
+        mdl_linear(ex, x, rows, k, w, n, bias, y);
+        return CDX_OK;
+    }
+    return mdl_qlinear(x, rows, k, qw, bias, y, mdl_exec_pool(ex), v->ws, v->err);
+}
+
 /* ---- Attention --------------------------------------------------------------------------- */
 
 /* One (image, head) pair per work item. Queries: qrows rows per image starting at q + i * qstep
@@ -177,7 +199,8 @@ static int vis_attention(const vis_tower *v, mdl_exec *ex, const float *q, const
                   .scale = 1.0f / sqrtf((float)v->cfg.head_width)};
     atomic_init(&j.failed, 0);
     mdl_exec_parallel(ex, n * (size_t)v->cfg.heads, 1, attn_range, &j);
-    return atomic_load(&j.failed) ? -1 : 0;
+    return atomic_load(&j.failed) ? cdx_fail(v->err, CDX_ENOMEM, "vision: out of memory in attention")
+                                  : CDX_OK;
 }
 
 /* RoPE on the patch tokens (1 .. tokens-1) of every image. */
@@ -192,54 +215,64 @@ static void vis_rope(const vis_tower *v, float *x, size_t n, size_t tokens) {
 
 /* The part of a block after attention, over m rows: x += proj(inner_ln(o)); x += w3(ffn_ln(
  * silu(w1 h) * w2 h)) with h = LN2(x). Uses b->h, b->a, b->b as scratch; o is overwritten. */
-static void vis_block_tail(const vis_tower *v, mdl_exec *ex, const mdl_vision_block *blk,
-                           float *x, float *o, size_t m, vis_bufs *b) {
+static int vis_block_tail(const vis_tower *v, mdl_exec *ex, const mdl_vision_block *blk,
+                          const mdl_qvision_block *qb, float *x, float *o, size_t m, vis_bufs *b) {
     const size_t W = (size_t)v->cfg.width, M = (size_t)v->cfg.mlp_hidden;
     vis_layer_norm(v, ex, o, o, m, W, blk->inner_ln_g, blk->inner_ln_b);
-    mdl_linear(ex, o, m, W, blk->w_proj, W, blk->b_proj, b->h);
+    int rc = vis_linear(v, ex, VIS_QW(qb, proj), o, m, W, blk->w_proj, W, blk->b_proj, b->h);
+    if (rc) return rc;
     vis_add(v, ex, x, b->h, m * W);
     vis_layer_norm(v, ex, x, b->h, m, W, blk->ln2_g, blk->ln2_b);
-    mdl_linear(ex, b->h, m, W, blk->w1, M, blk->b1, b->a);
-    mdl_linear(ex, b->h, m, W, blk->w2, M, blk->b2, b->b);
+    rc = vis_linear(v, ex, VIS_QW(qb, w1), b->h, m, W, blk->w1, M, blk->b1, b->a);
+    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, w2), b->h, m, W, blk->w2, M, blk->b2, b->b);
+    if (rc) return rc;
     vis_silu_mul(v, ex, b->a, b->b, m * M);
     vis_layer_norm(v, ex, b->a, b->a, m, M, blk->ffn_ln_g, blk->ffn_ln_b);
-    mdl_linear(ex, b->a, m, M, blk->w3, W, blk->b3, o);
+    rc = vis_linear(v, ex, VIS_QW(qb, w3), b->a, m, M, blk->w3, W, blk->b3, o);
+    if (rc) return rc;
     vis_add(v, ex, x, o, m * W);
+    return CDX_OK;
 }
 
 /* A whole block over all n * tokens rows of b->x. */
-static int vis_block_full(const vis_tower *v, mdl_exec *ex, const mdl_vision_block *blk,
-                          size_t n, size_t tokens, vis_bufs *b) {
+static int vis_block_full(const vis_tower *v, mdl_exec *ex, int layer, size_t n, size_t tokens,
+                          vis_bufs *b) {
+    const mdl_vision_block *blk = &v->w->blocks[layer];
+    const mdl_qvision_block *qb = v->qblocks ? &v->qblocks[layer] : NULL;
     const size_t W = (size_t)v->cfg.width, T = n * tokens;
     vis_layer_norm(v, ex, b->x, b->h, T, W, blk->ln1_g, blk->ln1_b);
-    mdl_linear(ex, b->h, T, W, blk->wq, W, blk->q_bias, b->q);
-    mdl_linear(ex, b->h, T, W, blk->wk, W, NULL, b->k);
-    mdl_linear(ex, b->h, T, W, blk->wv, W, blk->v_bias, b->v);
+    int rc = vis_linear(v, ex, VIS_QW(qb, wq), b->h, T, W, blk->wq, W, blk->q_bias, b->q);
+    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, wk), b->h, T, W, blk->wk, W, NULL, b->k);
+    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, wv), b->h, T, W, blk->wv, W, blk->v_bias, b->v);
+    if (rc) return rc;
     vis_rope(v, b->q, n, tokens);
     vis_rope(v, b->k, n, tokens);
-    if (vis_attention(v, ex, b->q, b->k, b->v, b->o, n, tokens, 0) != 0) return -1;
-    vis_block_tail(v, ex, blk, b->x, b->o, T, b);
-    return 0;
+    rc = vis_attention(v, ex, b->q, b->k, b->v, b->o, n, tokens, 0);
+    if (rc) return rc;
+    return vis_block_tail(v, ex, blk, qb, b->x, b->o, T, b);
 }
 
 /* The last block when only the CLS rows are needed: keys and values for every token, the rest
  * for the n CLS rows, gathered into xc [n, W] (the result). */
-static int vis_block_cls(const vis_tower *v, mdl_exec *ex, const mdl_vision_block *blk,
-                         size_t n, size_t tokens, vis_bufs *b, float *xc) {
+static int vis_block_cls(const vis_tower *v, mdl_exec *ex, int layer, size_t n, size_t tokens,
+                         vis_bufs *b, float *xc) {
+    const mdl_vision_block *blk = &v->w->blocks[layer];
+    const mdl_qvision_block *qb = v->qblocks ? &v->qblocks[layer] : NULL;
     const size_t W = (size_t)v->cfg.width, T = n * tokens;
     vis_layer_norm(v, ex, b->x, b->h, T, W, blk->ln1_g, blk->ln1_b);
-    mdl_linear(ex, b->h, T, W, blk->wk, W, NULL, b->k);
-    mdl_linear(ex, b->h, T, W, blk->wv, W, blk->v_bias, b->v);
+    int rc = vis_linear(v, ex, VIS_QW(qb, wk), b->h, T, W, blk->wk, W, NULL, b->k);
+    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, wv), b->h, T, W, blk->wv, W, blk->v_bias, b->v);
+    if (rc) return rc;
     vis_rope(v, b->k, n, tokens);
     for (size_t i = 0; i < n; i++) {
         memcpy(xc + i * W, b->x + i * tokens * W, W * sizeof(float));
         memcpy(b->o + i * W, b->h + i * tokens * W, W * sizeof(float));
     }
     /* CLS queries are not rotated. */
-    mdl_linear(ex, b->o, n, W, blk->wq, W, blk->q_bias, b->q);
-    if (vis_attention(v, ex, b->q, b->k, b->v, b->o, n, tokens, 1) != 0) return -1;
-    vis_block_tail(v, ex, blk, xc, b->o, n, b);
-    return 0;
+    rc = vis_linear(v, ex, VIS_QW(qb, wq), b->o, n, W, blk->wq, W, blk->q_bias, b->q);
+    if (!rc) rc = vis_attention(v, ex, b->q, b->k, b->v, b->o, n, tokens, 1);
+    if (rc) return rc;
+    return vis_block_tail(v, ex, blk, qb, xc, b->o, n, b);
 }
 
 /* ---- Forward ----------------------------------------------------------------------------- */
@@ -276,21 +309,24 @@ static int vis_bufs_alloc(const mdl_vision_config *c, size_t n, vis_bufs *b) {
 }
 
 /* x = [cls; patches · Wᵀ + bias] + pos_embed for each image. */
-static void vis_embed(const vis_tower *v, mdl_exec *ex, const float *pixels, size_t n,
-                      vis_bufs *b) {
+static int vis_embed(const vis_tower *v, mdl_exec *ex, const float *pixels, size_t n,
+                     vis_bufs *b) {
     const mdl_vision_config *c = &v->cfg;
     const size_t grid = (size_t)(c->image_size / c->patch_size), G2 = grid * grid;
     const size_t W = (size_t)c->width, K = 3 * (size_t)c->patch_size * (size_t)c->patch_size;
     const size_t S = (size_t)c->image_size, tokens = G2 + 1;
     for (size_t i = 0; i < n; i++)
         mdl_patchify(pixels + i * 3 * S * S, c->image_size, c->patch_size, b->patches + i * G2 * K);
-    mdl_linear(ex, b->patches, n * G2, K, v->w->patch_w, W, v->w->patch_b, b->h);
+    int rc = vis_linear(v, ex, v->qpatch, b->patches, n * G2, K, v->w->patch_w, W, v->w->patch_b,
+                        b->h);
+    if (rc) return rc;
     for (size_t i = 0; i < n; i++) {
         float *x = b->x + i * tokens * W;
         memcpy(x, v->w->cls_token, W * sizeof(float));
         memcpy(x + W, b->h + i * G2 * W, G2 * W * sizeof(float));
         v->kern->add(x, v->w->pos_embed, tokens * W);
     }
+    return CDX_OK;
 }
 
 static int vis_forward_chunk(const vis_tower *v, mdl_exec *ex, const float *pixels, size_t n,
@@ -298,11 +334,13 @@ static int vis_forward_chunk(const vis_tower *v, mdl_exec *ex, const float *pixe
     const mdl_vision_config *c = &v->cfg;
     const size_t grid = (size_t)(c->image_size / c->patch_size), tokens = grid * grid + 1;
     const size_t W = (size_t)c->width;
-    vis_embed(v, ex, pixels, n, b);
+    int rc = vis_embed(v, ex, pixels, n, b);
+    if (rc) return rc;
     if (trace) trace(tctx, "vision.embed_out", b->x, n * tokens, W);
     const int last = c->layers - 1;
     for (int i = 0; i < last || (trace && i <= last); i++) {
-        if (vis_block_full(v, ex, &v->w->blocks[i], n, tokens, b) != 0) return -1;
+        rc = vis_block_full(v, ex, i, n, tokens, b);
+        if (rc) return rc;
         if (trace) {
             char name[48];
             snprintf(name, sizeof name, "vision.block%d_out", i);
@@ -311,11 +349,11 @@ static int vis_forward_chunk(const vis_tower *v, mdl_exec *ex, const float *pixe
     }
     if (trace) {
         for (size_t i = 0; i < n; i++) memcpy(pooled + i * W, b->x + i * tokens * W, W * sizeof(float));
-    } else if (vis_block_cls(v, ex, &v->w->blocks[last], n, tokens, b, pooled) != 0) {
-        return -1;
+    } else if ((rc = vis_block_cls(v, ex, last, n, tokens, b, pooled)) != CDX_OK) {
+        return rc;
     }
     v->kern->layer_norm(pooled, pooled, n, W, v->w->norm_g, v->w->norm_b, c->layer_norm_eps);
-    return 0;
+    return CDX_OK;
 }
 
 int mdl_vision_forward(mdl_model *m, const float *pixels, size_t n, float *pooled,
@@ -327,6 +365,8 @@ int mdl_vision_forward(mdl_model *m, const float *pixels, size_t n, float *poole
     if (rc) return rc;
     const size_t S = (size_t)v.cfg.image_size, W = (size_t)v.cfg.width;
     const size_t chunk = n < VIS_MAX_BATCH ? n : VIS_MAX_BATCH;
+    mdl_qworkspace ws = {0};
+    v.ws = &ws;
     vis_bufs b;
     if (vis_bufs_alloc(&v.cfg, chunk, &b) != 0) {
         vis_close(&v);
@@ -334,10 +374,10 @@ int mdl_vision_forward(mdl_model *m, const float *pixels, size_t n, float *poole
     }
     for (size_t i = 0; i < n && rc == CDX_OK; i += chunk) {
         const size_t cnt = n - i < chunk ? n - i : chunk;
-        if (vis_forward_chunk(&v, m->exec, pixels + i * 3 * S * S, cnt, pooled + i * W, trace,
-                              trace_ctx, &b) != 0)
-            rc = cdx_fail(err, CDX_ENOMEM, "vision: out of memory in attention");
+        rc = vis_forward_chunk(&v, m->exec, pixels + i * 3 * S * S, cnt, pooled + i * W, trace,
+                               trace_ctx, &b);
     }
+    mdl_qworkspace_free(&ws);
     vis_bufs_free(&b);
     vis_close(&v);
     return rc;
