@@ -7,6 +7,7 @@
 # vision_forward / text_forward (tests/model/reference/jina_clip_ref.py, the code `jina_clip_ref.py
 # bench` times, via bench_vision_ref.py and text_bench_pair.py, OMP_WAIT_POLICY=PASSIVE) on the
 # same weights file, N threads each (default 2), wall clock and CPU time, and prints a table.
+# clipdex runs at fp32 and at int10 (W10A10 integer linear layers, cosine >= 0.999 vs fp32).
 # A run during which other processes used more than 10% of the CPUs is flagged NOISY in the table
 # (wall-clock numbers then measure the neighbours); --strict refuses to print it (exit 4).
 set -euo pipefail
@@ -44,17 +45,21 @@ fi
 mkdir -p "$data/model-bench"
 out="$data/model-bench"
 
+unset CLIPDEX_PRECISION # each run below names its precision
 before=$(busy_percent)
 load0=$(cut -d' ' -f1 /proc/loadavg)
 quiet_start
-# Images: clipdex's bench_vision, then the reference's vision_forward (bench_vision_ref.py) on the
-# same weights file. Texts: text_bench_pair.py alternates bench_text and the reference's
-# text_forward, round by round. Every side reports wall-clock and CPU-time rates.
-"$build/bench/bench_vision" "$model" --threads "$threads" --batch 8 --iters 5 > "$out/vision_c.txt"
+# Images: clipdex's bench_vision (fp32 and int10 interleaved in one process), then the reference's
+# vision_forward (bench_vision_ref.py) on the same weights file. Texts: text_bench_pair.py
+# alternates bench_text (fp32) and the reference's text_forward, round by round; then bench_text
+# at int10. Every side reports wall-clock and CPU-time rates.
+"$build/bench/bench_vision" "$model" --threads "$threads" --batch 8 --iters 5 \
+  --precision fp32,int10 > "$out/vision_c.txt"
 OMP_WAIT_POLICY=PASSIVE "$py" "$root/bench/bench_vision_ref.py" "$ref" "$model" \
   --threads "$threads" --batch 8 --iters 3 > "$out/vision_ref.txt"
 OMP_WAIT_POLICY=PASSIVE "$py" "$root/bench/text_bench_pair.py" "$model" "$build/bench/bench_text" \
   --threads "$threads" --rounds 2 --seconds "$seconds" > "$out/text_pair.txt"
+"$build/bench/bench_text" "$model" "$threads" 8 16 "$seconds" int10 > "$out/text_int10.txt"
 other=$(quiet_other_percent)
 load1=$(cut -d' ' -f1 /proc/loadavg)
 
@@ -62,9 +67,10 @@ num() { grep -oE -e "$1" "$2" | head -1 | grep -oE '[0-9]+(\.[0-9]+)?' | tail -1
 # The median of the numbers matched in each line (text_bench_pair.py prints one line per round).
 med() { grep -oE -e "$1" "$2" | grep -oE '[0-9]+(\.[0-9]+)?$' | sort -g |
         awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-c_img=$(num '"images_per_s": [0-9.]+' "$out/vision_c.txt")
-c_gf=$(num '"gflops": [0-9.]+' "$out/vision_c.txt")
-c_img_cpu=$(num '> [0-9.]+ images/s' "$out/vision_c.txt")
+# jfield PRECISION KEY — a number from bench_vision's JSON line of that precision.
+jfield() { grep "\"precision\": \"$1\"" "$out/vision_c.txt" | grep -oE "\"$2\": [0-9.]+" | grep -oE '[0-9.]+$'; }
+c_img=$(jfield fp32 images_per_s); c_img_cpu=$(jfield fp32 cpu_images_per_s); c_gf=$(jfield fp32 gflops)
+q_img=$(jfield int10 images_per_s); q_img_cpu=$(jfield int10 cpu_images_per_s)
 sgemm=$(num 'threads: [0-9.]+ GFLOP/s' "$out/vision_c.txt")
 r_img=$(num '[0-9.]+ images/s$' "$out/vision_ref.txt")
 r_img_cpu=$(num '> [0-9.]+ images/s' "$out/vision_ref.txt")
@@ -72,6 +78,8 @@ c_txt=$(med 'clipdex [0-9.]+' "$out/text_pair.txt")
 r_txt=$(med 'PyTorch [0-9.]+' "$out/text_pair.txt")
 c_txt_cpu=$(med 'CPU time [0-9.]+' "$out/text_pair.txt")
 r_txt_cpu=$(med 'vs [0-9.]+' "$out/text_pair.txt")
+q_txt=$(num '[0-9.]+ texts/s$' "$out/text_int10.txt")
+q_txt_cpu=$(num '= [0-9.]+ texts/s' "$out/text_int10.txt")
 torch_v=$("$py" -c 'import torch; print(torch.__version__)')
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
 
@@ -84,19 +92,22 @@ if [ "$noisy" = 1 ] && [ "$strict" = 1 ]; then
 fi
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo
-echo "jina-clip-v1 fp32, full-size random weights (seed 0), $threads threads, $(nproc) CPUs: $cpu"
-echo "PyTorch $torch_v (OMP_WAIT_POLICY=PASSIVE); OpenBLAS sgemm on clipdex's pool: $sgemm GFLOP/s"
+echo "jina-clip-v1, full-size random weights (seed 0), $threads threads, $(nproc) CPUs: $cpu"
+echo "PyTorch $torch_v (OMP_WAIT_POLICY=PASSIVE); int10 = clipdex's W10A10 integer linear layers"
 if [ "$noisy" = 1 ]; then
   echo "NOISY RUN: other processes used ${other}% of the CPUs during the run (${before}% just before;"
   echo "load average $load0 -> $load1). The wall-clock columns measure the neighbours too; the"
   echo "CPU-time columns (work per CPU-second x $threads) estimate $threads quiet cores."
 fi
 echo
-echo "| $threads threads | clipdex fp32 | PyTorch | ratio | clipdex fp32, CPU time | PyTorch, CPU time | ratio, CPU time | clipdex int8 |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-echo "| images/s (batch 8) | $c_img | $r_img | $(ratio "$c_img" "$r_img") | $c_img_cpu | $r_img_cpu | $(ratio "$c_img_cpu" "$r_img_cpu") | not wired yet |"
-echo "| texts/s (batch 8 x 16 tokens) | $c_txt | $r_txt | $(ratio "$c_txt" "$r_txt") | $c_txt_cpu | $r_txt_cpu | $(ratio "$c_txt_cpu" "$r_txt_cpu") | not wired yet |"
+echo "| $threads threads | images/s (batch 8) | images/s, CPU time | texts/s (batch 8 x 16 tokens) | texts/s, CPU time |"
+echo "| --- | --- | --- | --- | --- |"
+echo "| clipdex fp32 | $c_img | $c_img_cpu | $c_txt | $c_txt_cpu |"
+echo "| clipdex int10 | $q_img | $q_img_cpu | $q_txt | $q_txt_cpu |"
+echo "| PyTorch fp32 | $r_img | $r_img_cpu | $r_txt | $r_txt_cpu |"
+echo "| clipdex fp32 / PyTorch | $(ratio "$c_img" "$r_img") | $(ratio "$c_img_cpu" "$r_img_cpu") | $(ratio "$c_txt" "$r_txt") | $(ratio "$c_txt_cpu" "$r_txt_cpu") |"
+echo "| clipdex int10 / PyTorch | $(ratio "$q_img" "$r_img") | $(ratio "$q_img_cpu" "$r_img_cpu") | $(ratio "$q_txt" "$r_txt") | $(ratio "$q_txt_cpu" "$r_txt_cpu") |"
 echo
 awk -v g="$c_gf" -v s="$sgemm" 'BEGIN { p = 0; if (s > 0) p = 100 * g / s;
-  printf "clipdex vision tower: %.1f GFLOP/s (35.1 GFLOP per image) = %.0f%% of OpenBLAS sgemm (%.1f GFLOP/s)\n", g, p, s }'
+  printf "clipdex fp32 vision tower: %.1f GFLOP/s (35.1 GFLOP per image) = %.0f%% of OpenBLAS sgemm on the same pool (%.1f GFLOP/s)\n", g, p, s }'
 echo "(raw outputs: $out/)"

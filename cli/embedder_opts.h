@@ -22,6 +22,7 @@ typedef struct cli_embedder_opts {
     double timeout_s;         /* per-request timeout; 0: the backend's default */
     const char *model_dir;    /* the local model directory; NULL: cli_model_dir's default */
     int threads;              /* local backend threads; 0: one per CPU */
+    const char *precision;    /* local backend: fp32, int10, int8; NULL: $CLIPDEX_PRECISION */
 } cli_embedder_opts;
 
 /* If argv[*i] is an embedder option, consumes it and its value (advancing *i) and returns 1;

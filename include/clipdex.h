@@ -468,6 +468,8 @@ typedef struct cdx_local_opts {
     int threads;     /* threads the model runs on (0: one per online CPU) */
     int text_batch;  /* texts per forward pass, padded to the longest (0: 16; at most 256) */
     int image_batch; /* images per forward pass (0: 8; at most 256) */
+    const char *precision; /* linear layers: "fp32", "int10" (cosine >= 0.999 vs fp32, faster)
+                              or "int8"; NULL: $CLIPDEX_PRECISION, else "fp32" */
 } cdx_local_opts;
 
 /* Opens the local backend on a jina-clip-v1 model directory (config.json, model.safetensors,

@@ -30,6 +30,8 @@ typedef struct local_embedder {
     int threads;
     size_t text_batch, image_batch;
     size_t max_len; /* tokens per text, [CLS] and [SEP] included */
+    int set_precision;     /* nonzero: opts named one (else the model's $CLIPDEX_PRECISION) */
+    mdl_precision precision;
     mdl_config config;
     cdx_tokenizer *tok; /* opened on the first texts */
     mdl_model *text;    /* text tower, bound on the first texts */
@@ -86,10 +88,22 @@ static int local_check_model_type(const char *dir, cdx_error *err) {
                     path);
 }
 
+/* Binds one tower's weights (once) at the chosen precision. */
+static int local_tower(local_embedder *le, int tower, mdl_model **m, cdx_error *err) {
+    if (*m) return CDX_OK;
+    int rc = mdl_model_open(le->dir, tower, le->threads, m, err);
+    if (!rc && le->set_precision) rc = mdl_model_set_precision(*m, le->precision, err);
+    if (rc) {
+        mdl_model_close(*m);
+        *m = NULL;
+    }
+    return rc;
+}
+
 static int local_text_ready(local_embedder *le, cdx_error *err) {
     int rc = CDX_OK;
     if (!le->tok) rc = cdx_tokenizer_open(le->dir, &le->tok, err);
-    if (!rc && !le->text) rc = mdl_model_open(le->dir, MDL_TOWER_TEXT, le->threads, &le->text, err);
+    if (!rc) rc = local_tower(le, MDL_TOWER_TEXT, &le->text, err);
     return rc;
 }
 
@@ -168,8 +182,7 @@ static int local_images(cdx_embedder *e, const cdx_blob *images, size_t n,
                         const cdx_image_opts *opts, float *out, uint8_t *done, cdx_error *item_errs,
                         cdx_error *err) {
     local_embedder *le = (local_embedder *)e;
-    int rc = le->vision ? CDX_OK
-                        : mdl_model_open(le->dir, MDL_TOWER_VISION, le->threads, &le->vision, err);
+    int rc = local_tower(le, MDL_TOWER_VISION, &le->vision, err);
     if (rc) return rc;
     size_t b = le->image_batch, size = (size_t)le->config.vision.image_size;
     local_prep p = {.blobs = images, .opts = opts, .size = (int)size, .floats = 3 * size * size};
@@ -233,6 +246,10 @@ int cdx_embedder_open_local(const char *model_dir, const cdx_local_opts *opts, c
     if (!rc)
         rc = local_batch_opt(opts->image_batch, LOCAL_DEFAULT_IMAGE_BATCH, "image",
                              &le->image_batch, err);
+    if (!rc && opts->precision) {
+        le->set_precision = 1;
+        rc = mdl_precision_parse(opts->precision, &le->precision, err);
+    }
     if (!rc) rc = local_check_files(model_dir, err);
     if (!rc) rc = local_check_model_type(model_dir, err);
     if (!rc) rc = mdl_config_load(path, &le->config, err);

@@ -5,9 +5,11 @@ reference's WordPiece tokenizer (the fixture vocabulary) and images preprocessed
 reference's preprocess_image after Pillow's EXIF transpose, then text_forward / vision_forward and
 L2 normalisation. Compares with clipdex's JSON Lines (inputs in order, failed inputs absent).
 
-Usage: local_embed_ref.py SOURCE MODEL VOCAB CLIPDEX_JSONL (text:T | image:PATH | bad:PATH)...
-Exits 1 (printing each difference) when an embedding differs by more than 1e-4 or the lines
-are not the expected inputs in order.
+Usage: local_embed_ref.py [--min-cos C] SOURCE MODEL VOCAB CLIPDEX_JSONL (text:T | image:PATH |
+bad:PATH)...
+Exits 1 (printing each difference) when an embedding differs by more than 1e-4 (with --min-cos:
+when its cosine similarity with the reference's is below C) or the lines are not the expected
+inputs in order.
 """
 import json
 import os
@@ -21,8 +23,13 @@ TOL = 1e-4
 
 
 def main():
-    source, model, vocab, got_path = sys.argv[1:5]
-    inputs = [a.split(":", 1) for a in sys.argv[5:]]
+    args = sys.argv[1:]
+    min_cos = None
+    if args[0] == "--min-cos":
+        min_cos = float(args[1])
+        args = args[2:]
+    source, model, vocab, got_path = args[:4]
+    inputs = [a.split(":", 1) for a in args[4:]]
     sys.path.insert(0, os.path.join(source, "tests", "model", "reference"))
     import jina_clip_ref as ref
 
@@ -48,7 +55,13 @@ def main():
         print("inputs differ: got", [g["input"] for g in got], "want", [w_[0] for w_ in want])
         return 1
     for g, (name, v) in zip(got, want):
-        d = float(np.abs(np.asarray(g["embedding"], dtype=np.float32) - v).max())
+        e = np.asarray(g["embedding"], dtype=np.float64)
+        if min_cos is not None:
+            c = float(e @ v / (np.linalg.norm(e) * np.linalg.norm(v)))
+            print(f"  {'ok' if c >= min_cos else 'FAIL'} {name[:40]!r}: cosine {c:.6f}")
+            bad += c < min_cos
+            continue
+        d = float(np.abs(e - v).max())
         print(f"  {'ok' if d <= TOL else 'FAIL'} {name[:40]!r}: max|diff| {d:.2e}")
         bad += d > TOL
     return 1 if bad else 0

@@ -58,6 +58,13 @@ run 1 embed1 embed --model "$model" --threads 1 --json "${args[@]}"
   "$CDX_FIXTURES/tokenizer/vocab.txt" "$tmp/embed1.out" "${inputs[@]}" >/dev/null ||
   fail "embeddings differ with default batches"
 
+# int10 linear layers: every vector within cosine 0.999 of the reference (fp32).
+run 1 embedq embed --backend local --model "$model" --precision int10 --json "${args[@]}"
+"$py" "$CDX_SOURCE/tests/cli/local_embed_ref.py" --min-cos 0.999 "$CDX_SOURCE" "$model" \
+  "$CDX_FIXTURES/tokenizer/vocab.txt" "$tmp/embedq.out" "${inputs[@]}" || fail "int10 embeddings too far"
+run 2 badprec embed --backend local --model "$model" --precision fp16 --text "1"
+grep -q "fp16" "$tmp/badprec.err" || fail "bad precision: $(cat "$tmp/badprec.err")"
+
 # Default backend: no key, a model in $XDG_CACHE_HOME/clipdex/jina-clip-v1 -> local.
 run 3 nokey embed --text "1"
 grep -q "no Jina API key" "$tmp/nokey.err" || fail "no key, no model: $(cat "$tmp/nokey.err")"

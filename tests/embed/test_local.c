@@ -108,6 +108,9 @@ static void test_bad_options_are_refused(void **state) {
     assert_non_null(strstr(err.message, "image batch 257"));
     o = (cdx_local_opts){.threads = -1};
     assert_int_equal(cdx_embedder_open_local("/nonexistent", &o, &e, &err), CDX_EINVAL);
+    o = (cdx_local_opts){.precision = "fp16"};
+    assert_int_equal(cdx_embedder_open_local("/nonexistent", &o, &e, &err), CDX_EINVAL);
+    assert_non_null(strstr(err.message, "fp16"));
     assert_int_equal(cdx_embedder_open_local(NULL, NULL, &e, &err), CDX_EINVAL);
     assert_int_equal(cdx_embedder_open_local("/x", NULL, NULL, &err), CDX_EINVAL);
 }
