@@ -29,8 +29,8 @@ typedef struct local_embedder {
     char *dir;
     int threads;
     size_t text_batch, image_batch;
-    size_t max_len; /* tokens per text, [CLS] and [SEP] included */
-    int set_precision;     /* nonzero: opts named one (else the model's $CLIPDEX_PRECISION) */
+    size_t max_len;    /* tokens per text, [CLS] and [SEP] included */
+    int set_precision; /* nonzero: opts named one (else the model's $CLIPDEX_PRECISION) */
     mdl_precision precision;
     mdl_config config;
     cdx_tokenizer *tok; /* opened on the first texts */
