@@ -75,7 +75,7 @@ static int embed_n(cdx_embedder *e, size_t n, const char **texts, float *out, ui
 
 static const char **numbered(size_t n) {
     const char **t = calloc(n, sizeof *t);
-    char buf[32];
+    char buf[48];
     for (size_t i = 0; i < n; i++) {
         snprintf(buf, sizeof buf, "text number %zu", i);
         t[i] = strdup(buf);
