@@ -95,8 +95,10 @@ grep -q "missing.png: cannot read" "$tmp/partial.err" || fail "partial message"
 # usage errors (2)
 run 2 noinput
 run 2 badopt --text a --bogus
-run 2 local --text a --backend local
-grep -q "the local backend is not built yet" "$tmp/local.err" || fail "local message"
+# The local backend without a model says how to get one (tests/cli/test_local.sh covers the rest).
+CLIPDEX_MODEL="$tmp/no-model" run 3 local --text a --backend local
+grep -q "no jina-clip-v1 model in $tmp/no-model.*clipdex model fetch" "$tmp/local.err" ||
+  fail "local message: $(cat "$tmp/local.err")"
 run 2 unknown --text a --backend foo
 run 2 badbatch --text a --batch 0
 run 0 help --help
