@@ -126,7 +126,7 @@ int main(int argc, char **argv) {
         const size_t M = (size_t)cfg_v.mlp_hidden;
         float *x = calloc(rows * W, sizeof *x), *y = malloc(rows * M * sizeof *y);
         if (x && y) {
-            double tg[5];
+            double tg[5] = {0};
             for (int i = -1; i < 5; i++) {
                 double t0 = bench_now_ms();
                 mdl_linear(m->exec, x, rows, W, m->weights.vision.blocks[0].w1, M, NULL, y);
