@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # quiet.sh — sourced by the benchmark scripts: how busy the CPUs are with OTHER processes.
 # busy_percent: share of all CPU time not idle over one second (run it while the bench is not
 # running). quiet_start / quiet_other_percent: over a whole measured stretch, the CPU time used
