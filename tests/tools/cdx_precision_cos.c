@@ -121,6 +121,11 @@ int main(int argc, char **argv) {
     }
     if (make_inputs(m, ref, &in) != 0) {
         fprintf(stderr, "cdx_precision_cos: %s lacks the reference inputs (or out of memory)\n", argv[2]);
+        free(in.ids);
+        free(in.mask);
+        free(in.px);
+        mdl_st_close(ref);
+        mdl_model_close(m);
         return 1;
     }
     const size_t H = (size_t)m->config.text.hidden, W = (size_t)m->config.vision.width;
