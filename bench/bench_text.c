@@ -3,7 +3,7 @@
  * ([CLS] ids [SEP], ids in 1000..29999 as the reference's bench draws them) through
  * mdl_text_embed, median over repeats after warm-up, for one or more precisions (fp32, int10,
  * int8) run in interleaved rounds of the same process, so each sees the same machine load.
- * bench/text_bench.sh runs it beside the PyTorch reference on the same full-size random weights.
+ * bench/model_bench.sh runs it beside the PyTorch reference on the same full-size random weights.
  * Usage: bench_text MODEL_DIR [THREADS=2] [BATCH=8] [TOKENS=16] [SECONDS=5] [PRECISIONS]
  * PRECISIONS: comma-separated, e.g. fp32,int10 (default: $CLIPDEX_PRECISION, else fp32).
  */

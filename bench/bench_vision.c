@@ -3,7 +3,7 @@
  * T threads (default 2): median seconds per batch after a warm-up, and the achieved GFLOP/s
  * counting the tower's matrix products (35.1 GFLOP per 224x224 image at full size), for one or
  * more precisions (--precision fp32,int10: interleaved in the same process; default
- * $CLIPDEX_PRECISION, else fp32). The PyTorch reference runs beside it in bench/bench_vision.sh
+ * $CLIPDEX_PRECISION, else fp32). The PyTorch reference runs beside it in bench/model_bench.sh
  * on the same weights.
  *   bench_vision MODEL_DIR [--threads T] [--batch B] [--iters N] [--precision LIST]
  */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The PyTorch reference's vision tower, batch B, T threads, on the weights in MODEL_DIR (or random
 full-size ones): median wall seconds per batch and the CPU time per batch, printed like
-bench_vision. Run with OMP_WAIT_POLICY=PASSIVE (bench_vision.sh sets it) so waiting threads burn
+bench_vision. Run with OMP_WAIT_POLICY=PASSIVE (bench/model_bench.sh sets it) so waiting threads burn
 no CPU. Usage: bench_vision_ref.py REF_SCRIPT [MODEL_DIR] [--threads T] [--batch B] [--iters N]"""
 import argparse
 import os
