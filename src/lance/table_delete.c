@@ -96,6 +96,17 @@ static Lance__Table__DeletionFile *deletion_msg(uint64_t read_version, uint64_t 
     return d;
 }
 
+void lance_txn_set_delete(Lance__Table__Transaction *txn, Lance__Table__Transaction__Delete *del,
+                          const delete_plan *plan, const char *predicate) {
+    txn->operation_case = LANCE__TABLE__TRANSACTION__OPERATION_DELETE;
+    txn->delete_ = del;
+    del->updated_fragments = plan->updated;
+    del->n_updated_fragments = plan->n_updated;
+    del->deleted_fragment_ids = plan->removed;
+    del->n_deleted_fragment_ids = plan->n_removed;
+    del->predicate = (char *)predicate;
+}
+
 void lance_delete_plan_free(delete_plan *p, int remove_files)
 {
     for (size_t i = 0; i < p->n_files; i++) {
@@ -199,13 +210,7 @@ static int delete_where(cdx_table *t, const char *col, const delete_pred *p0, co
             Lance__Table__Transaction txn = LANCE__TABLE__TRANSACTION__INIT;
             Lance__Table__Transaction__Delete del = LANCE__TABLE__TRANSACTION__DELETE__INIT;
             lance_txn_begin(&txn, head.version, uuid);
-            txn.operation_case = LANCE__TABLE__TRANSACTION__OPERATION_DELETE;
-            txn.delete_ = &del;
-            del.updated_fragments = plan.updated;
-            del.n_updated_fragments = plan.n_updated;
-            del.deleted_fragment_ids = plan.removed;
-            del.n_deleted_fragment_ids = plan.n_removed;
-            del.predicate = (char *)predicate;
+            lance_txn_set_delete(&txn, &del, &plan, predicate);
             head.manifest->reader_feature_flags |= 1; /* deletion files */
             head.manifest->writer_feature_flags |= 1;
             if (lance_table_apply_metadata(t, head.manifest))

@@ -35,6 +35,9 @@ typedef struct delete_plan {
  * deletion files and updating the manifest in place (fully deleted fragments are dropped). */
 int lance_delete_plan_build(const cdx_table *t, const lance_table_column *c, lance_head *head,
                             const delete_pred *p, delete_plan *plan, cdx_error *err);
+/* Makes txn a Delete of the plan's fragments (del is caller storage that txn points to). */
+void lance_txn_set_delete(Lance__Table__Transaction *txn, Lance__Table__Transaction__Delete *del,
+                          const delete_plan *plan, const char *predicate);
 /* Frees the plan; remove_files also unlinks the deletion files it wrote. */
 void lance_delete_plan_free(delete_plan *p, int remove_files);
 

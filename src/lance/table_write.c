@@ -488,13 +488,7 @@ static int appender_commit_once(cdx_appender *a, lance_head *head, replace_spec 
     lance_txn_begin(&txn, head->version, uuid);
     Lance__Table__Transaction__Delete del = LANCE__TABLE__TRANSACTION__DELETE__INIT;
     if (rs && plan.deleted && !a->nfiles) { /* nothing added: a plain Delete, as Lance records */
-        txn.operation_case = LANCE__TABLE__TRANSACTION__OPERATION_DELETE;
-        txn.delete_ = &del;
-        del.updated_fragments = plan.updated;
-        del.n_updated_fragments = plan.n_updated;
-        del.deleted_fragment_ids = plan.removed;
-        del.n_deleted_fragment_ids = plan.n_removed;
-        del.predicate = (char *)rs->predicate;
+        lance_txn_set_delete(&txn, &del, &plan, rs->predicate);
     } else if (rs && plan.deleted) {
         txn.operation_case = LANCE__TABLE__TRANSACTION__OPERATION_UPDATE;
         txn.update = &upd;
