@@ -27,6 +27,17 @@ typedef struct qgemm_range {
     size_t k_max;
 } qgemm_range;
 
+void mdl_qgemm_pack_w_pairs16(const int16_t *q, size_t n, size_t k, size_t n_pad, size_t k_pad,
+                              void *dst) {
+    int16_t *out = dst;
+    memset(out, 0, n_pad * k_pad * sizeof *out);
+    for (size_t row = 0; row < n; row++) {
+        int16_t *sliver = out + (row / 16) * 16 * k_pad;
+        for (size_t i = 0; i < k; i++)
+            sliver[(i / 2) * 32 + (row % 16) * 2 + i % 2] = q[row * k + i];
+    }
+}
+
 static const qgemm_range qgemm_ranges[MDL_QPREC_COUNT] = {
     {"w10a10", 511, 1023, 4096},
     {"w8a8", 127, 255, 65536},

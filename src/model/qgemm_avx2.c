@@ -15,17 +15,6 @@
 #define AVX2_TARGET __attribute__((target("avx2")))
 #define AVX2_MR 6
 
-static void avx2_pack_w(const int16_t *q, size_t n, size_t k, size_t n_pad, size_t k_pad,
-                        void *dst) {
-    int16_t *out = dst;
-    memset(out, 0, n_pad * k_pad * sizeof *out);
-    for (size_t row = 0; row < n; row++) {
-        int16_t *sliver = out + (row / 16) * 16 * k_pad;
-        for (size_t i = 0; i < k; i++)
-            sliver[(i / 2) * 32 + (row % 16) * 2 + i % 2] = q[row * k + i];
-    }
-}
-
 static void avx2_pack_a(const uint16_t *q, size_t rows, const int32_t *zero, size_t k_pad,
                         void *dst) {
     int16_t *out = dst;
@@ -96,8 +85,8 @@ AVX2_TARGET static void avx2_micro(const void *a, const void *b, size_t b_stride
 #define AVX2_OPS(prec)                                                                       \
     {                                                                                        \
         .id = MDL_QKERNEL_AVX2, .precision = (prec), .name = "avx2", .mr = AVX2_MR,          \
-        .nr_slivers = 1, .k_group = 2, .elem = 2, .zero_shifted = 1, .pack_w = avx2_pack_w,  \
-        .pack_a = avx2_pack_a, .micro = avx2_micro,                                          \
+        .nr_slivers = 1, .k_group = 2, .elem = 2, .zero_shifted = 1,                         \
+        .pack_w = mdl_qgemm_pack_w_pairs16, .pack_a = avx2_pack_a, .micro = avx2_micro,      \
     }
 
 static const mdl_qkernel_ops avx2_ops[MDL_QPREC_COUNT] = {AVX2_OPS(MDL_QPREC_W10A10),

@@ -47,6 +47,10 @@ void mdl_qgemm_dequant_row_avx2(const int32_t *c, size_t cols, int32_t zero,
 
 /* A kernel's ops for one precision, or NULL when this build has no such kernel for this
  * architecture. */
+/* Packs int16 weights q[n][k] as the AVX2 and VNNI int16 kernels read them: slivers of 16 rows,
+ * k in pairs ([k/2][16 rows][2]), zero-padded to n_pad x k_pad. */
+void mdl_qgemm_pack_w_pairs16(const int16_t *q, size_t n, size_t k, size_t n_pad, size_t k_pad,
+                              void *dst);
 const mdl_qkernel_ops *mdl_qkernel_scalar_ops(mdl_qprecision precision);
 const mdl_qkernel_ops *mdl_qkernel_avx2_ops(mdl_qprecision precision);
 const mdl_qkernel_ops *mdl_qkernel_avx512vnni_ops(mdl_qprecision precision);

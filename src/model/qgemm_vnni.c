@@ -62,18 +62,8 @@ static void vnni_pack_a(const uint16_t *q, size_t rows, const int32_t *zero, siz
             out[((i / 4) * VNNI_MR + r) * 4 + i % 4] = (uint8_t)(r < rows ? q[r * k_pad + i] : 0);
 }
 
-/* W10A10: the AVX2 layout (int16 pairs), 16 columns per zmm. */
-static void vnni16_pack_w(const int16_t *q, size_t n, size_t k, size_t n_pad, size_t k_pad,
-                          void *dst) {
-    int16_t *out = dst;
-    memset(out, 0, n_pad * k_pad * sizeof *out);
-    for (size_t row = 0; row < n; row++) {
-        int16_t *sliver = out + (row / 16) * 16 * k_pad;
-        for (size_t i = 0; i < k; i++)
-            sliver[(i / 2) * 32 + (row % 16) * 2 + i % 2] = q[row * k + i];
-    }
-}
-
+/* W10A10: the AVX2 layout (int16 pairs; weights packed by mdl_qgemm_pack_w_pairs16), 16
+ * columns per zmm. */
 static void vnni16_pack_a(const uint16_t *q, size_t rows, const int32_t *zero, size_t k_pad,
                           void *dst) {
     int16_t *out = dst;
@@ -176,7 +166,7 @@ static const mdl_qkernel_ops vnni_ops[MDL_QPREC_COUNT] = {
     {
         .id = MDL_QKERNEL_AVX512VNNI, .precision = MDL_QPREC_W10A10, .name = "avx512vnni",
         .mr = VNNI_MR, .nr_slivers = 2, .k_group = 2, .elem = 2, .zero_shifted = 1,
-        .pack_w = vnni16_pack_w, .pack_a = vnni16_pack_a, .micro = vnni16_micro,
+        .pack_w = mdl_qgemm_pack_w_pairs16, .pack_a = vnni16_pack_a, .micro = vnni16_micro,
     },
     {
         .id = MDL_QKERNEL_AVX512VNNI, .precision = MDL_QPREC_W8A8, .name = "avx512vnni",
