@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+/* fake_vector: the fake's vector for "text:" + text or "image:" + base64 */
+#include "../tools/fake_vector.h"
 #include "support.h"
 
 typedef struct fake_server {
@@ -134,30 +136,6 @@ static size_t fake_read_log(const fake_server *f, fake_log_line *lines, size_t c
     }
     fclose(p);
     return n;
-}
-
-/* The fake's vector for "text:" + text or "image:" + base64 (see fake_jina.c). */
-static void fake_vector(const char *prefix, const char *value, size_t dim, float *out) {
-    uint64_t h = UINT64_C(14695981039346656037);
-    for (const char *p = prefix; *p; p++)
-        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
-    for (const char *p = value; *p; p++)
-        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
-    double *v = malloc(dim * sizeof *v), norm = 0;
-    if (!v) fail_msg("out of memory");
-    for (size_t j = 0; j < dim; j++) {
-        h += UINT64_C(0x9E3779B97F4A7C15);
-        uint64_t z = h;
-        z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-        z ^= z >> 31;
-        v[j] = (double)(z >> 11) * (1.0 / 4503599627370496.0) - 1.0;
-        norm += v[j] * v[j];
-    }
-    norm = sqrt(norm);
-    for (size_t j = 0; j < dim; j++)
-        out[j] = (float)(v[j] / norm);
-    free(v);
 }
 
 #endif

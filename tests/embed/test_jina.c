@@ -55,7 +55,7 @@ static uint64_t word_count(const char *s) {
 
 static void assert_text_row(const float *row, const char *text) {
     float want[DIM];
-    fake_vector("text:", text, DIM, want);
+    assert_int_equal(fake_vector("text:", text, DIM, want), 0);
     double norm = 0;
     for (size_t j = 0; j < DIM; j++) {
         if (row[j] != want[j])
@@ -411,7 +411,7 @@ static void image_ref(const cdx_blob *b, float *want) {
     size_t len = 0;
     assert_int_equal(cdx_png_encode(thumb, CDX_PNG_LEVEL_FAST, &png, &len, &err), CDX_OK);
     char *b64 = cdx_base64_encode(png, len, NULL);
-    fake_vector("image:", b64, DIM, want);
+    assert_int_equal(fake_vector("image:", b64, DIM, want), 0);
     free(b64);
     free(png);
     cdx_image_free(thumb);

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fake_vector.h"
+
 #define FJ_MAX_INPUTS 2048
 #define FJ_MAX_BODY ((size_t)512 << 20)
 #define FJ_MAX_FAULTS 256
@@ -99,36 +101,6 @@ static void fj_sleep_ms(long ms) {
         nanosleep(&ts, NULL);
         ms -= step;
     }
-}
-
-static uint64_t fj_fnv1a(const char *prefix, const char *s) {
-    uint64_t h = UINT64_C(14695981039346656037);
-    for (const char *p = prefix; *p; p++)
-        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
-    for (const char *p = s; *p; p++)
-        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
-    return h;
-}
-
-/* The deterministic unit vector of an input (see the file comment). */
-static void fj_vector(const char *prefix, const char *value, int dim, float *out) {
-    double *v = malloc((size_t)dim * sizeof *v);
-    if (!v) abort();
-    uint64_t state = fj_fnv1a(prefix, value);
-    double norm = 0;
-    for (int j = 0; j < dim; j++) {
-        state += UINT64_C(0x9E3779B97F4A7C15);
-        uint64_t z = state;
-        z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-        z ^= z >> 31;
-        v[j] = (double)(z >> 11) * (1.0 / 4503599627370496.0) - 1.0;
-        norm += v[j] * v[j];
-    }
-    norm = sqrt(norm);
-    for (int j = 0; j < dim; j++)
-        out[j] = (float)(v[j] / norm);
-    free(v);
 }
 
 static int fj_b64_value(int c) {
@@ -370,11 +342,9 @@ static char *fj_success_body(const cJSON *input, int n, uint64_t tokens, fj_faul
     for (int i = items - 1; i >= 0; i--) {
         const cJSON *it = cJSON_GetArrayItem(input, i);
         const cJSON *text = cJSON_GetObjectItemCaseSensitive(it, "text");
-        if (text)
-            fj_vector("text:", text->valuestring, fj_cfg.dim, vec);
-        else
-            fj_vector("image:", cJSON_GetObjectItemCaseSensitive(it, "image")->valuestring,
-                      fj_cfg.dim, vec);
+        const char *value =
+            text ? text->valuestring : cJSON_GetObjectItemCaseSensitive(it, "image")->valuestring;
+        if (fake_vector(text ? "text:" : "image:", value, (size_t)fj_cfg.dim, vec) != 0) abort();
         len += (size_t)snprintf(out + len, cap - len,
                                 "%s{\"object\":\"embedding\",\"index\":%d,\"embedding\":[",
                                 i == items - 1 ? "" : ",", i);
