@@ -31,16 +31,9 @@ inputs=("$root/tests/fixtures/images/large_4000x3000.jpg" "$photo"
         "$root/tests/fixtures/images/png_rgb_1024x768.png")
 cores=$(nproc)
 
-# busy_percent — share of CPU time not idle over one second, all cores (other processes).
-busy_percent() {
-  local a b
-  read -r _ a1 a2 a3 a4 a5 _ < /proc/stat
-  sleep 1
-  read -r _ b1 b2 b3 b4 b5 _ < /proc/stat
-  local total=$(( (b1+b2+b3+b4+b5) - (a1+a2+a3+a4+a5) ))
-  local idle=$(( (b4+b5) - (a4+a5) ))
-  echo $(( total > 0 ? 100 * (total - idle) / total : 0 ))
-}
+# busy_percent: share of CPU time not idle over one second, all cores (bench/quiet.sh).
+# shellcheck source=bench/quiet.sh
+. "$root/bench/quiet.sh"
 noisy=""
 check_quiet() {
   local busy load
