@@ -112,6 +112,7 @@ static int p20_fixed(const lance_page_ctx *ctx, const p20_enc *enc, uint64_t bit
         if (!l || dim == 0 || l->dimension != dim)
             return p20_fail(ctx, err, CDX_ECORRUPT, "fixed_size_list of %u, schema says %u",
                             l ? l->dimension : 0, dim);
+        if (count > UINT64_MAX / dim) return p20_fail(ctx, err, CDX_ECORRUPT, "too many values");
         return p20_fixed(ctx, l->items, bits, count * dim, 0, dst, item_validity, NULL,
                          depth + 1, err);
     }
@@ -156,7 +157,11 @@ static int p20_uints(const lance_page_ctx *ctx, const p20_enc *enc, uint64_t cou
             return p20_fail(ctx, err, CDX_EUNSUPPORTED, "nullable offsets or indices");
         enc = n->no_nulls->values;
     }
-    uint64_t bits = enc && enc->flat ? enc->flat->bits_per_value : 0;
+    /* array_encoding is a oneof: `flat` is only meaningful when the case says so (another case's
+     * message would be read as a Flat). */
+    uint64_t bits = enc && enc->array_encoding_case ==
+                               LANCE__ENCODINGS__ARRAY_ENCODING__ARRAY_ENCODING_FLAT && enc->flat
+                        ? enc->flat->bits_per_value : 0;
     if (bits != 8 && bits != 16 && bits != 32 && bits != 64)
         return p20_fail(ctx, err, CDX_EUNSUPPORTED, "integers of %llu bits",
                         (unsigned long long)bits);
