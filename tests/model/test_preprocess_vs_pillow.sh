@@ -10,5 +10,5 @@ if ! "$py" -c 'import PIL, numpy' 2>/dev/null; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-exec "$py" "$(dirname "$0")/test_preprocess_vs_pillow.py" "$CDX_TOOLS/cdx_preprocess_dump" "$work" \
+"$py" "$(dirname "$0")/test_preprocess_vs_pillow.py" "$CDX_TOOLS/cdx_preprocess_dump" "$work" \
     --cases "${CDX_CASES:-40}" ${CDX_SEED:+--seed "$CDX_SEED"}

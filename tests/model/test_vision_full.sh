@@ -16,5 +16,5 @@ if [ "${free_kb:-0}" -lt $((3 * 1024 * 1024)) ]; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-exec "$py" "$(dirname "$0")/test_vision_vs_reference.py" "$CDX_TOOLS" "$work" "$CDX_FIXTURES" \
+"$py" "$(dirname "$0")/test_vision_vs_reference.py" "$CDX_TOOLS" "$work" "$CDX_FIXTURES" \
     --config full --seeds "${CDX_SEEDS:-3}"

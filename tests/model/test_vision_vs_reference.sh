@@ -10,5 +10,5 @@ if ! "$py" -c 'import torch, numpy, PIL' 2>/dev/null; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-exec "$py" "$(dirname "$0")/test_vision_vs_reference.py" "$CDX_TOOLS" "$work" "$CDX_FIXTURES" \
+"$py" "$(dirname "$0")/test_vision_vs_reference.py" "$CDX_TOOLS" "$work" "$CDX_FIXTURES" \
     --config tiny --seeds "${CDX_SEEDS:-0,1,7}"
