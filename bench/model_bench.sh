@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# model_bench.sh [--threads N] [--seconds S] [--strict] — the local model's benchmark in one
+# model_bench.sh [--threads N] [--seconds S] [--strict] [--ort] — the local model's benchmark in one
 # command: builds clipdex with -DCDX_BENCH=ON if needed, writes full-size random jina-clip-v1
 # weights once (seed 0, build/bench-data/jina-clip-full-seed0, ~890 MB), then in the same run
 # measures clipdex's towers (bench_vision: images/s at batch 8 and GFLOP/s against OpenBLAS's sgemm
@@ -10,6 +10,9 @@
 # clipdex runs at fp32 and at int10 (W10A10 integer linear layers, cosine >= 0.999 vs fp32).
 # A run during which other processes used more than 10% of the CPUs is flagged NOISY in the table
 # (wall-clock numbers then measure the neighbours); --strict refuses to print it (exit 4).
+# --ort adds the issue's peer, ONNX Runtime (npm onnxruntime-node 1.30.0, pinned in bench/onnx/),
+# in the same run: the reference exported to ONNX (bench/onnx/export_onnx.py, needs python3-onnx)
+# and its dynamic-int8 version (bench/onnx/quantize_int8.py), both towers, fp32 and int8.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CDX_BUILD_DIR:-$root/build}
@@ -18,13 +21,15 @@ ref="$root/tests/model/reference/jina_clip_ref.py"
 threads=2
 seconds=5
 strict=0
+ort=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --strict) strict=1; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
-    *) echo "usage: bench/model_bench.sh [--threads N] [--seconds S] [--strict]" >&2; exit 2 ;;
+    --ort) ort=1; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "usage: bench/model_bench.sh [--threads N] [--seconds S] [--strict] [--ort]" >&2; exit 2 ;;
   esac
 done
 # shellcheck source=bench/quiet.sh
@@ -44,6 +49,22 @@ if [ ! -s "$model/model.safetensors" ]; then
 fi
 mkdir -p "$data/model-bench"
 out="$data/model-bench"
+rm -f "$out"/ort_*.json
+onnx="$data/onnx"
+if [ "$ort" = 1 ]; then
+  command -v node >/dev/null || { echo "model_bench: --ort needs node and npm" >&2; exit 2; }
+  "$py" -c 'import onnx' 2>/dev/null || { echo "model_bench: --ort needs python3-onnx (apt-get install python3-onnx)" >&2; exit 2; }
+  [ -d "$root/bench/onnx/node_modules/onnxruntime-node" ] ||
+    (cd "$root/bench/onnx" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
+  if [ ! -s "$onnx/io.json" ]; then
+    echo "exporting the reference to ONNX in $onnx (once)" >&2
+    OMP_WAIT_POLICY=PASSIVE "$py" "$root/bench/onnx/export_onnx.py" --weights "$model/model.safetensors" \
+      --out "$onnx" --opset 14 >/dev/null
+  fi
+  for t in vision text; do
+    [ -s "$onnx/$t.int8.onnx" ] || "$py" "$root/bench/onnx/quantize_int8.py" "$onnx/$t.onnx" "$onnx/$t.int8.onnx" >/dev/null
+  done
+fi
 
 unset CLIPDEX_PRECISION # each run below names its precision
 before=$(busy_percent)
@@ -60,6 +81,22 @@ OMP_WAIT_POLICY=PASSIVE "$py" "$root/bench/bench_vision_ref.py" "$ref" "$model" 
 OMP_WAIT_POLICY=PASSIVE "$py" "$root/bench/text_bench_pair.py" "$model" "$build/bench/bench_text" \
   --threads "$threads" --rounds 2 --seconds "$seconds" > "$out/text_pair.txt"
 "$build/bench/bench_text" "$model" "$threads" 8 16 "$seconds" int10 > "$out/text_int10.txt"
+if [ "$ort" = 1 ]; then
+  # ONNX Runtime as FastEmbed/Frigate run it (default spinning) for the wall-clock columns; the
+  # same with spinning off for the CPU-time columns (spinning threads burn CPU time doing nothing).
+  for t in vision text; do
+    reps=4; [ "$t" = text ] && reps=30
+    for m in fp32 int8; do
+      file="$onnx/$t.onnx"; [ "$m" = int8 ] && file="$onnx/$t.int8.onnx"
+      for spin in default 0; do
+        args=(); [ "$spin" = 0 ] && args=(--spin 0)
+        ORT_NODE_MODULES="$root/bench/onnx" node "$root/bench/onnx/ort_bench.mjs" --model "$file" \
+          --io "$onnx" --tower "$t" --threads "$threads" --reps "$reps" "${args[@]}" \
+          --json "$out/ort_${m}_${t}_spin${spin}.json" >/dev/null
+      done
+    done
+  done
+fi
 other=$(quiet_other_percent)
 load1=$(cut -d' ' -f1 /proc/loadavg)
 
@@ -107,6 +144,34 @@ echo "| clipdex int10 | $q_img | $q_img_cpu | $q_txt | $q_txt_cpu |"
 echo "| PyTorch fp32 | $r_img | $r_img_cpu | $r_txt | $r_txt_cpu |"
 echo "| clipdex fp32 / PyTorch | $(ratio "$c_img" "$r_img") | $(ratio "$c_img_cpu" "$r_img_cpu") | $(ratio "$c_txt" "$r_txt") | $(ratio "$c_txt_cpu" "$r_txt_cpu") |"
 echo "| clipdex int10 / PyTorch | $(ratio "$q_img" "$r_img") | $(ratio "$q_img_cpu" "$r_img_cpu") | $(ratio "$q_txt" "$r_txt") | $(ratio "$q_txt_cpu" "$r_txt_cpu") |"
+ if [ "$ort" = 1 ]; then
+  # ortf M TOWER FIELD: per_s_median (wall, default spinning), cpu (batch per median CPU-second x
+  # threads, spinning off) or cos (worst cosine vs the PyTorch reference on the bench inputs).
+  ortf() {
+    node -e '
+      const fs = require("fs"), [m, t, f, th] = process.argv.slice(1);
+      const j = (s) => JSON.parse(fs.readFileSync(process.env.OUT + "/ort_" + m + "_" + t + "_spin" + s + ".json"));
+      const med = (a) => { a = [...a].sort((x, y) => x - y); const n = a.length;
+                           return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2; };
+      if (f === "wall") console.log(j("default").per_s_median.toFixed(2));
+      else if (f === "cpu") { const r = j("0"); console.log((r.batch / med(r.cpu_s_all) * th).toFixed(2)); }
+      else console.log(j("default").checks[t + ".bench"].min_cosine.toFixed(4));
+    ' "$1" "$2" "$3" "$threads"
+  }
+  export OUT="$out"
+  of_img=$(ortf fp32 vision wall); of_img_cpu=$(ortf fp32 vision cpu)
+  of_txt=$(ortf fp32 text wall); of_txt_cpu=$(ortf fp32 text cpu)
+  oq_img=$(ortf int8 vision wall); oq_img_cpu=$(ortf int8 vision cpu)
+  oq_txt=$(ortf int8 text wall); oq_txt_cpu=$(ortf int8 text cpu)
+  ort_v=$(node -e 'console.log(require(process.argv[1] + "/node_modules/onnxruntime-node/package.json").version)' "$root/bench/onnx")
+  echo "| ONNX Runtime $ort_v fp32 | $of_img | $of_img_cpu | $of_txt | $of_txt_cpu |"
+  echo "| ONNX Runtime $ort_v dynamic int8 | $oq_img | $oq_img_cpu | $oq_txt | $oq_txt_cpu |"
+  echo "| clipdex fp32 / ORT fp32 | $(ratio "$c_img" "$of_img") | $(ratio "$c_img_cpu" "$of_img_cpu") | $(ratio "$c_txt" "$of_txt") | $(ratio "$c_txt_cpu" "$of_txt_cpu") |"
+  echo "| clipdex int10 / ORT int8 | $(ratio "$q_img" "$oq_img") | $(ratio "$q_img_cpu" "$oq_img_cpu") | $(ratio "$q_txt" "$oq_txt") | $(ratio "$q_txt_cpu" "$oq_txt_cpu") |"
+  echo
+  echo "ONNX Runtime int8 worst cosine vs the PyTorch reference (bench inputs): images $(ortf int8 vision cos), texts $(ortf int8 text cos)"
+  echo "(ONNX Runtime: wall clock with its default spinning threads; CPU-time columns from a second run with spinning off)"
+fi
 echo
 awk -v g="$c_gf" -v s="$sgemm" 'BEGIN { p = 0; if (s > 0) p = 100 * g / s;
   printf "clipdex fp32 vision tower: %.1f GFLOP/s (35.1 GFLOP per image) = %.0f%% of OpenBLAS sgemm on the same pool (%.1f GFLOP/s)\n", g, p, s }'
