@@ -3,7 +3,8 @@
  * for its name (size and mtime; the content hash for moved files), then read, hash and embed
  * what is new or changed in batches of bounded count and bytes, committing each batch as one
  * version. A failed file is reported and skipped; an embedder error commits the rows already
- * embedded and stops the run, so the next run continues where this one stopped.
+ * embedded and stops the run, so the next run continues where this one stopped. A run holds the
+ * table's index lock (index_lock.c) from before it reads the table until it ends.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@ typedef struct index_job {
     item_list reuse; /* moved or touched files whose vectors are in the table */
     double last_commit;
     uint64_t tokens0;
+    int lock_fd; /* the index lock, -1 when not held (dry run) */
 } index_job;
 
 static double now_s(void)
@@ -298,6 +300,28 @@ static int job_push_item(index_job *j, index_item *it, cdx_error *err)
     return 0;
 }
 
+/* Whether the real run would copy f's vector from a stored row of the same content (as
+ * job_file decides); reports it. Reads and hashes f only when the table has hashes. */
+static int job_dry_run_reuse(index_job *j, const index_file *f)
+{
+    if (j->o.reembed || !j->st.n_by_hash) return 0;
+    uint8_t *data;
+    size_t len;
+    char hash[65];
+    cdx_error e = {0};
+    if (index_file_read(f->path, &data, &len, hash, &e)) {
+        fail_file(j, f->path, e.message);
+        return 1;
+    }
+    free(data);
+    const index_row *same = index_state_find_hash(&j->st, hash);
+    if (!same) return 0;
+    j->sum->todo++;
+    j->sum->reused++;
+    emit(j, CDX_INDEX_WOULD_REUSE, f->path, same->name, 0);
+    return 1;
+}
+
 static void job_dry_run_file(index_job *j, const index_file *f)
 {
     cdx_image_info info;
@@ -306,6 +330,7 @@ static void job_dry_run_file(index_job *j, const index_file *f)
         fail_file(j, f->path, e.message);
         return;
     }
+    if (job_dry_run_reuse(j, f)) return;
     int tw, th;
     cdx_thumbnail_size(info.width, info.height, 224, &tw, &th);
     int64_t tokens = cdx_jina_image_tokens(tw, th);
@@ -329,7 +354,7 @@ static int job_file(index_job *j, const index_file *f, const index_row *row, cdx
         fail_file(j, f->path, fe.message);
         return 0;
     }
-    const index_row *same = index_state_find_hash(&j->st, it.hash);
+    const index_row *same = j->o.reembed ? NULL : index_state_find_hash(&j->st, it.hash);
     if (same) { /* moved, copied or only touched: its vector is in the table */
         it.reuse = 1;
         it.reuse_row = same->row_id;
@@ -356,7 +381,10 @@ static int job_files(index_job *j, cdx_error *err)
     for (size_t i = 0; !rc && i < j->nfiles; i++) {
         const index_file *f = &j->files[i];
         const index_row *row = index_state_find(&j->st, f->path);
-        if (row && (!j->st.full || (row->size == f->size && row->mtime_ns == f->mtime_ns))) {
+        if (row && !j->o.reembed && !j->st.full) {
+            j->sum->unchanged++; /* no size/mtime to compare: a change cannot be seen */
+            j->sum->unverified++;
+        } else if (row && !j->o.reembed && row->size == f->size && row->mtime_ns == f->mtime_ns) {
             j->sum->unchanged++;
         } else if (j->o.dry_run) {
             job_dry_run_file(j, f);
@@ -431,6 +459,11 @@ static int job_prune(index_job *j, const char *const *paths, size_t npaths, cdx_
     return rc;
 }
 
+static void job_waiting(const char *message, void *user)
+{
+    emit(user, CDX_INDEX_WAITING, NULL, message, 0);
+}
+
 int cdx_index_run(const char *db_dir, const char *const *paths, size_t n, cdx_embedder *e,
                   const cdx_index_opts *opts, cdx_index_fn fn, void *user,
                   cdx_index_summary *summary, cdx_error *err)
@@ -442,15 +475,22 @@ int cdx_index_run(const char *db_dir, const char *const *paths, size_t n, cdx_em
         return cdx_fail(err, CDX_EINVAL, "index: no database directory or paths");
     if (!e && !(opts && opts->dry_run))
         return cdx_fail(err, CDX_EINVAL, "index: an embedder is needed unless dry_run");
-    index_job j = {.db = db_dir, .e = e, .fn = fn, .user = user, .sum = summary};
+    index_job j = {.db = db_dir, .e = e, .fn = fn, .user = user, .sum = summary, .lock_fd = -1};
     if (opts) j.o = *opts;
     if (!j.o.table) j.o.table = "images";
+    if (!*j.o.table || strchr(j.o.table, '/') || !strcmp(j.o.table, ".") ||
+        !strcmp(j.o.table, ".."))
+        return cdx_fail(err, CDX_EINVAL, "invalid table name '%s'", j.o.table);
     if (!j.o.batch) j.o.batch = INDEX_DEFAULT_BATCH;
     if (!j.o.max_batch_bytes) j.o.max_batch_bytes = INDEX_DEFAULT_BYTES;
     if (j.o.commit_seconds <= 0) j.o.commit_seconds = INDEX_DEFAULT_COMMIT_S;
     if (e) j.tokens0 = cdx_embedder_tokens(e);
+    int rc = 0;
+    if (!j.o.dry_run)
+        rc = index_lock_acquire(db_dir, j.o.table, j.o.no_wait, job_waiting, &j, &j.lock_fd,
+                                &summary->busy, err);
     j.last_commit = now_s();
-    int rc = job_open_table(&j, err);
+    if (!rc) rc = job_open_table(&j, err);
     if (!rc) rc = job_walk(&j, paths, n, err);
     if (!rc) rc = job_files(&j, err);
     if (!rc && j.o.prune) rc = job_prune(&j, paths, n, err);
@@ -464,5 +504,6 @@ int cdx_index_run(const char *db_dir, const char *const *paths, size_t n, cdx_em
     index_state_free(&j.st);
     cdx_table_close(j.t0);
     cdx_table_close(j.tw);
+    index_lock_release(j.lock_fd);
     return rc;
 }
