@@ -6,6 +6,7 @@
  * embedded and stops the run, so the next run continues where this one stopped. A run holds the
  * table's index lock (index_lock.c) from before it reads the table until it ends.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,6 +431,15 @@ static int was_walked(const index_job *j, const char *name)
     return 0;
 }
 
+/* Whether `name` certainly no longer exists. A file stat cannot reach for another reason (a
+ * folder without permission, a symlink loop, an I/O error) keeps its row: pruning it would lose
+ * a vector that costs tokens to get back. */
+static int file_is_gone(const char *name)
+{
+    struct stat st;
+    return stat(name, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
 /* Deletes (one version) the rows whose files are gone: under one of the walked paths, not found
  * by the walk and not there on disk. Rows outside the paths are never touched, so pruning from
  * another working directory or with a narrower PATH loses nothing. */
@@ -438,13 +448,12 @@ static int job_prune(index_job *j, const char *const *paths, size_t npaths, cdx_
     const char **gone = malloc((j->st.n + 1) * sizeof *gone);
     if (!gone) return cdx_fail(err, CDX_ENOMEM, "index: out of memory");
     size_t n = 0;
-    struct stat st;
     for (size_t i = 0; i < j->st.n; i++) {
         const char *name = j->st.rows[i].name;
         if (i && !strcmp(name, j->st.rows[i - 1].name)) continue;
         int under = 0;
         for (size_t a = 0; !under && a < npaths; a++) under = under_arg(name, paths[a]);
-        if (under && !was_walked(j, name) && stat(name, &st) != 0) gone[n++] = name;
+        if (under && !was_walked(j, name) && file_is_gone(name)) gone[n++] = name;
     }
     int rc = 0;
     uint64_t deleted = n;

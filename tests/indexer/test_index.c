@@ -1,6 +1,7 @@
 /*
  * test_index.c — the index job (src/indexer/index_job.c) against an in-test fake embedder:
- * incremental runs, changed, moved and vanished files, resuming after an API stop, model
+ * incremental runs, changed, moved and vanished files (prune deletes only rows of files that
+ * certainly no longer exist), resuming after an API stop, model
  * checks, undecodable files, tables made with the recipe's three columns only (their changes
  * cannot be seen: counted as unverified; reembed re-embeds), and dry runs that match the real
  * run's reuse of stored vectors.
@@ -306,6 +307,31 @@ static void test_prune_only_touches_rows_under_the_given_paths(void **state)
     cdx_embedder_free(&fe->base);
 }
 
+static void test_prune_keeps_rows_of_files_it_cannot_reach_but_that_may_exist(void **state)
+{
+    fixture *fx = *state;
+    fake_embedder *fe = fake_new("jina-clip-v1", 768);
+    cdx_index_summary sum;
+    cdx_error err = {0};
+    assert_int_equal(run(fx, fe, 0, 0, &sum, NULL, &err), 0);
+    /* stat fails with ELOOP, not ENOENT (as it fails with EACCES in a folder the user cannot
+     * enter; the tests run as root, which no permission stops) */
+    char loop[4200], gone[4200];
+    snprintf(loop, sizeof loop, "%s/%s", fx->dir, kImages[0]);
+    assert_int_equal(unlink(loop), 0);
+    assert_int_equal(symlink(kImages[0], loop), 0);
+    snprintf(gone, sizeof gone, "%s/%s", fx->dir, kImages[1]);
+    assert_int_equal(unlink(gone), 0);
+    failures fl = {0};
+    assert_int_equal(run(fx, fe, 0, 1, &sum, &fl, &err), 0);
+    assert_int_equal(sum.pruned, 1); /* the deleted file only */
+    assert_true(row_of(fx, loop, NULL) >= 0);
+    assert_int_equal(row_of(fx, gone, NULL), -1);
+    assert_int_equal(sum.failed, 1); /* the walk reports the loop, naming it */
+    assert_non_null(strstr(fl.msg[0], kImages[0]));
+    cdx_embedder_free(&fe->base);
+}
+
 static void test_moved_files_are_committed_even_when_the_api_stops(void **state)
 {
     fixture *fx = *state;
@@ -577,6 +603,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_renamed_file_reuses_its_vector_and_prune_drops_the_old_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_stop_commits_done_rows_and_rerun_embeds_only_the_rest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_only_touches_rows_under_the_given_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_keeps_rows_of_files_it_cannot_reach_but_that_may_exist, setup, teardown),
         cmocka_unit_test_setup_teardown(test_moved_files_are_committed_even_when_the_api_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_model_is_refused_naming_table_and_models, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undecodable_files_are_reported_and_the_others_indexed, setup, teardown),
