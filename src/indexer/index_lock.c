@@ -3,7 +3,8 @@
  * "<db>/.<table>.clipdex-index.lock", a file beside the table directory (LanceDB lists only
  * "*.lance" directories, so it never sees it). The holder writes its pid there for the message
  * a waiting run shows. The kernel drops the lock when the holder exits or crashes; the file is
- * never unlinked, since unlinking a lock file lets two runs lock two different inodes.
+ * never unlinked, since unlinking a lock file lets two runs lock two different inodes. On a
+ * read-only file system without the file no run can write, so none is needed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,10 +52,18 @@ int index_lock_acquire(const char *db, const char *table, int no_wait, index_loc
     char path[4096];
     if ((size_t)snprintf(path, sizeof path, "%s/.%s.clipdex-index.lock", db, table) >= sizeof path)
         return cdx_fail(err, CDX_EINVAL, "%s: path too long", db);
-    if (mkdir(db, 0777) != 0 && errno != EEXIST)
+    struct stat st;
+    if (mkdir(db, 0777) != 0 && errno != EEXIST && (stat(db, &st) != 0 || !S_ISDIR(st.st_mode)))
         return cdx_fail(err, CDX_EIO, "%s: %s", db, strerror(errno));
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0) return cdx_fail(err, CDX_EIO, "%s: %s", path, strerror(errno));
+    if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) {
+        int why = errno; /* a database we may read: flock works on a read-only descriptor */
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 && why == EROFS) return 0; /* nobody can write there: nothing to keep apart */
+        if (fd < 0) errno = why;
+    }
+    if (fd < 0) return cdx_fail(err, CDX_EIO, "%s: cannot create the index lock: %s", path,
+                                strerror(errno));
     int rc = flock(fd, LOCK_EX | LOCK_NB);
     if (rc != 0 && errno == EWOULDBLOCK) {
         char who[600];
