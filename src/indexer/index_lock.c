@@ -53,8 +53,10 @@ int index_lock_acquire(const char *db, const char *table, int no_wait, index_loc
     if ((size_t)snprintf(path, sizeof path, "%s/.%s.clipdex-index.lock", db, table) >= sizeof path)
         return cdx_fail(err, CDX_EINVAL, "%s: path too long", db);
     struct stat st;
-    if (mkdir(db, 0777) != 0 && errno != EEXIST && (stat(db, &st) != 0 || !S_ISDIR(st.st_mode)))
+    if (mkdir(db, 0777) != 0 && stat(db, &st) != 0)
         return cdx_fail(err, CDX_EIO, "%s: %s", db, strerror(errno));
+    if (stat(db, &st) != 0 || !S_ISDIR(st.st_mode))
+        return cdx_fail(err, CDX_EINVAL, "%s: not a directory (a database is a directory)", db);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) {
         int why = errno; /* a database we may read: flock works on a read-only descriptor */

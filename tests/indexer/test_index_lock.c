@@ -3,7 +3,7 @@
  * another holder has "<db>/.<table>.clipdex-index.lock" locked, a no_wait run fails with
  * CDX_ECONFLICT naming the holder's pid and touches nothing, and a waiting run reports
  * CDX_INDEX_WAITING once and runs when the holder lets go; other tables are not blocked; a dry
- * run takes no lock.
+ * run takes no lock; a database path that is a file is refused, naming it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -188,12 +188,29 @@ static void test_invalid_table_name_is_refused_before_any_lock_file(void **state
     cdx_embedder_free(&fe->base);
 }
 
+static void test_database_path_that_is_a_file_is_refused_naming_it(void **state)
+{
+    fixture *fx = *state;
+    char file[4200];
+    snprintf(file, sizeof file, "%s/a.png", fx->dir);
+    const char *paths[] = {fx->dir};
+    fake_embedder *fe = fake_new("jina-clip-v1", 768);
+    cdx_index_summary sum;
+    cdx_error err = {0};
+    assert_int_equal(cdx_index_run(file, paths, 1, &fe->base, NULL, NULL, NULL, &sum, &err),
+                     CDX_EINVAL);
+    assert_non_null(strstr(err.message, "a.png: not a directory"));
+    assert_int_equal(fe->calls, 0);
+    cdx_embedder_free(&fe->base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_no_wait_run_fails_naming_the_holder_and_writes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waiting_run_says_so_once_and_runs_when_the_holder_lets_go, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_table_name_is_refused_before_any_lock_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_database_path_that_is_a_file_is_refused_naming_it, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
