@@ -440,21 +440,64 @@ static int file_is_gone(const char *name)
     return stat(name, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
 }
 
+/* Whether the walk found any file under walk argument `arg`. */
+static int walked_under(const index_job *j, const char *arg)
+{
+    for (size_t i = 0; i < j->nfiles; i++)
+        if (under_arg(j->files[i].path, arg)) return 1;
+    return 0;
+}
+
+/* Reports, per walk argument, the rows pruning left alone because the walk found no file at all
+ * under that argument: an unmounted drive or a mistyped path looks exactly like that, and
+ * deleting every row under it would throw away vectors that cost tokens to get back. */
+static void prune_report_refused(index_job *j, const char *const *paths, size_t npaths,
+                                 const size_t *refused)
+{
+    for (size_t a = 0; a < npaths; a++) {
+        if (!refused[a]) continue;
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s: no file found there, so pruning would delete all %zu "
+                 "rows under it; refused (an unmounted drive or a mistyped path?). If the files "
+                 "are really gone, prune from a folder above it that still has images",
+                 paths[a], refused[a]);
+        fail_file(j, paths[a], msg);
+    }
+}
+
 /* Deletes (one version) the rows whose files are gone: under one of the walked paths, not found
- * by the walk and not there on disk. Rows outside the paths are never touched, so pruning from
- * another working directory or with a narrower PATH loses nothing. */
+ * by the walk and certainly not there on disk. Rows outside the paths are never touched, so
+ * pruning from another working directory or with a narrower PATH loses nothing; rows under a
+ * path where the walk found nothing at all are kept and reported (prune_report_refused). */
 static int job_prune(index_job *j, const char *const *paths, size_t npaths, cdx_error *err)
 {
     const char **gone = malloc((j->st.n + 1) * sizeof *gone);
-    if (!gone) return cdx_fail(err, CDX_ENOMEM, "index: out of memory");
+    uint8_t *found = calloc(npaths + 1, 1);
+    size_t *refused = calloc(npaths + 1, sizeof *refused);
+    if (!gone || !found || !refused) {
+        free(gone);
+        free(found);
+        free(refused);
+        return cdx_fail(err, CDX_ENOMEM, "index: out of memory");
+    }
+    for (size_t a = 0; a < npaths; a++) found[a] = (uint8_t)walked_under(j, paths[a]);
     size_t n = 0;
     for (size_t i = 0; i < j->st.n; i++) {
         const char *name = j->st.rows[i].name;
         if (i && !strcmp(name, j->st.rows[i - 1].name)) continue;
         int under = 0;
-        for (size_t a = 0; !under && a < npaths; a++) under = under_arg(name, paths[a]);
-        if (under && !was_walked(j, name) && file_is_gone(name)) gone[n++] = name;
+        size_t empty_arg = npaths;
+        for (size_t a = 0; !under && a < npaths; a++) {
+            if (!under_arg(name, paths[a])) continue;
+            if (found[a]) under = 1;
+            else if (empty_arg == npaths) empty_arg = a;
+        }
+        if (!under && empty_arg == npaths) continue;
+        if (was_walked(j, name) || !file_is_gone(name)) continue;
+        if (under) gone[n++] = name;
+        else refused[empty_arg]++;
     }
+    prune_report_refused(j, paths, npaths, refused);
     int rc = 0;
     uint64_t deleted = n;
     if (n && !j->o.dry_run) {
@@ -465,6 +508,8 @@ static int job_prune(index_job *j, const char *const *paths, size_t npaths, cdx_
     }
     if (!rc) j->sum->pruned = deleted;
     free(gone);
+    free(found);
+    free(refused);
     return rc;
 }
 

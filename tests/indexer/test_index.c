@@ -1,7 +1,7 @@
 /*
  * test_index.c — the index job (src/indexer/index_job.c) against an in-test fake embedder:
  * incremental runs, changed, moved and vanished files (prune deletes only rows of files that
- * certainly no longer exist), resuming after an API stop, model
+ * certainly no longer exist, and never every row under a path where the walk found nothing), resuming after an API stop, model
  * checks, undecodable files, tables made with the recipe's three columns only (their changes
  * cannot be seen: counted as unverified; reembed re-embeds), and dry runs that match the real
  * run's reuse of stored vectors.
@@ -332,6 +332,37 @@ static void test_prune_keeps_rows_of_files_it_cannot_reach_but_that_may_exist(vo
     cdx_embedder_free(&fe->base);
 }
 
+static void test_prune_refuses_to_empty_a_path_where_the_walk_found_nothing(void **state)
+{
+    fixture *fx = *state;
+    fake_embedder *fe = fake_new("jina-clip-v1", 768);
+    cdx_index_summary sum;
+    cdx_error err = {0};
+    assert_int_equal(run(fx, fe, 0, 0, &sum, NULL, &err), 0);
+    /* the folder is there but empty, as a mount point is when its drive is not mounted */
+    char away[4200];
+    snprintf(away, sizeof away, "%s/away", fx->tmp);
+    assert_int_equal(rename(fx->dir, away), 0);
+    assert_int_equal(mkdir(fx->dir, 0755), 0);
+    failures fl = {0};
+    assert_int_equal(run(fx, fe, 0, 1, &sum, &fl, &err), 0);
+    assert_int_equal(sum.pruned, 0);
+    assert_int_equal(sum.failed, 1);
+    assert_non_null(strstr(fl.msg[0], fx->dir));
+    assert_non_null(strstr(fl.msg[0], "would delete all 6 rows"));
+    int unique;
+    assert_int_equal(table_rows(fx, &unique), NIMG);
+    /* from a folder above that still has images, the rows of the vanished files go */
+    const char *paths[] = {fx->tmp};
+    cdx_index_opts o = {0};
+    o.prune = 1;
+    assert_int_equal(cdx_index_run(fx->db, paths, 1, &fe->base, &o, NULL, NULL, &sum, &err), 0);
+    assert_int_equal(sum.pruned, NIMG);
+    assert_int_equal(sum.reused, NIMG); /* the moved images kept their vectors */
+    assert_int_equal(table_rows(fx, &unique), NIMG);
+    cdx_embedder_free(&fe->base);
+}
+
 static void test_moved_files_are_committed_even_when_the_api_stops(void **state)
 {
     fixture *fx = *state;
@@ -604,6 +635,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_api_stop_commits_done_rows_and_rerun_embeds_only_the_rest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_only_touches_rows_under_the_given_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_keeps_rows_of_files_it_cannot_reach_but_that_may_exist, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_refuses_to_empty_a_path_where_the_walk_found_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_moved_files_are_committed_even_when_the_api_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_model_is_refused_naming_table_and_models, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undecodable_files_are_reported_and_the_others_indexed, setup, teardown),
