@@ -525,7 +525,9 @@ typedef struct cdx_index_opts {
     size_t max_batch_bytes; /* file bytes held for one batch (0: 64 MiB) */
     double commit_seconds;  /* also commit pending rows this often (0: 30 s) */
     int dry_run;            /* nonzero: embed and write nothing, report what would be embedded */
-    int prune;              /* nonzero: delete rows whose files no longer exist */
+    int prune;              /* nonzero: delete rows whose files no longer exist (stat: ENOENT),
+                               except all rows under a path where the walk found no file:
+                               those are kept and reported as a failure naming the path */
     cdx_image_opts image;   /* how images are read (EXIF, pixel limit) */
     cdx_walk_opts walk;     /* how paths are walked */
     int no_wait;            /* nonzero: fail (CDX_ECONFLICT, summary busy) rather than wait when
