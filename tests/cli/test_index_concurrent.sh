@@ -52,8 +52,11 @@ grep -q 'indexed: 0, unchanged: 6, .*tokens: 0' b.err || { cat b.err; fail "seco
 lock_held && fail "lock still held after both runs ended"
 
 # 2. --no-wait: exit 4 at once, naming the run that holds the table; the holder finishes.
+# (four new images, one request each: the holder runs for a second or more)
 cp "$CDX_FIXTURES/images/png_rgb_1024x768.png" img/new1.png
 cp "$CDX_FIXTURES/images/png_gray_600x1000.png" img/new2.png
+cp "$CDX_FIXTURES/images/png16_rgb_330x250.png" img/new3.png
+cp "$CDX_FIXTURES/images/png_rgba_alpha_500x400.png" img/new4.png
 "$CLIPDEX" index img --db "$tmp/db" --batch 1 --commit-every 1 2>"$tmp/c.err" & c=$!
 wait_for_lock
 rc=0
@@ -63,17 +66,17 @@ grep -q "another clipdex index on table 'images' (pid $c) is running" d.err ||
   { cat d.err; fail "--no-wait message"; }
 grep -q 'indexed:' d.err && fail "--no-wait printed a summary of work it did not do"
 wait $c || fail "holder exited $?"
-[ "$(show | wc -l)" = 8 ] || fail "rows after the holder finished"
+[ "$(show | wc -l)" = 10 ] || fail "rows after the holder finished"
 
 # 3. A run killed while holding the lock leaves none: the next --no-wait run goes ahead.
-cp "$CDX_FIXTURES/images/jpeg_exif_orient6_800x600.jpg" img/new3.jpg
+cp "$CDX_FIXTURES/images/jpeg_exif_orient6_800x600.jpg" img/new5.jpg
 cp "$CDX_FIXTURES/images/png_palette_400x300.png" img/dup.png # same content as a row: reused
 "$CLIPDEX" index img --db "$tmp/db" 2>/dev/null & k=$!
 wait_for_lock
 kill -9 $k; wait $k 2>/dev/null || true
 "$CLIPDEX" index img --db "$tmp/db" --no-wait 2>"$tmp/e.err" || { cat e.err; fail "run after a killed holder"; }
-[ "$(show | wc -l)" = 10 ] || fail "rows after kill + rerun"
-[ "$(show | grep -o '"file_id":[0-9]*' | sort -u | wc -l)" = 10 ] || fail "duplicate file_ids after kill"
+[ "$(show | wc -l)" = 12 ] || fail "rows after kill + rerun"
+[ "$(show | grep -o '"file_id":[0-9]*' | sort -u | wc -l)" = 12 ] || fail "duplicate file_ids after kill"
 
 # 4. The lock file is not a table.
 [ "$("$CLIPDEX" tables --db "$tmp/db" | awk 'NR > 1 { print $1 }')" = images ] ||
