@@ -2,8 +2,8 @@
 # test_index_concurrent.sh — two `clipdex index` runs on one table at once, against a slow fake
 # Jina API: the second waits for the first (saying so, with the first's pid), then finds every
 # image indexed; the table ends with every image exactly once and distinct file_ids. --no-wait
-# exits 4 at once naming the holder; a run killed with SIGKILL leaves no lock behind; LanceDB
-# never sees the lock file (clipdex tables lists only the table).
+# exits 4 at once naming the holder; a run killed with SIGKILL leaves no lock behind; the lock
+# file is no table to `clipdex tables` (tests/interop/test_index_in_lancedb.sh checks LanceDB).
 set -euo pipefail
 : "${CLIPDEX:?}" "${CDX_TOOLS:?}" "${CDX_FIXTURES:?}"
 tmp=$(mktemp -d)
