@@ -15,6 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Exit status when --no-wait finds another index run on the table. */
+#define INDEX_EXIT_BUSY 4
+
 typedef struct index_cli {
     cli_embedder_opts eopts;
     cdx_index_opts opts;
@@ -30,30 +33,41 @@ typedef struct index_cli {
 static void index_usage(FILE *out)
 {
     fputs("usage: clipdex index PATH... --db DIR [--table NAME] [--backend jina|local]\n"
-          "                     [--batch N] [--dry-run] [--prune] [--no-exif] [options]\n\n"
+          "                     [--batch N] [--dry-run] [--prune] [--no-exif] [--no-wait]\n"
+          "                     [--reembed] [options]\n\n"
           "Embeds the images under each PATH (files, or folders walked like `clipdex cost`)\n"
           "into table NAME (default images) of database directory DIR, one row per image:\n"
           "file_id, file_name, vector, size, mtime_ns, content_hash, width, height. Reruns are\n"
           "incremental: unchanged files (same path, size, mtime) are skipped without any API\n"
           "call, changed files re-embedded and their rows replaced, moved or copied files reuse\n"
           "their stored vector. Rows are committed every --commit-every images, so an\n"
-          "interrupted run loses at most one batch and the next run continues.\n\n"
+          "interrupted run loses at most one batch and the next run continues. One run at a\n"
+          "time indexes a table: a second run on the same table waits for the first (saying\n"
+          "so), then skips what the first indexed.\n\n"
           "options:\n"
           "  --db DIR             database directory (created if missing)\n"
           "  --table NAME         table name (default images)\n"
-          "  --dry-run            embed nothing: list what would be embedded and its token cost\n"
-          "  --prune              delete rows whose files no longer exist\n"
+          "  --dry-run            embed nothing: list what would be embedded and its token cost,\n"
+          "                       and which files would reuse a stored vector (moved, copied)\n"
+          "  --prune              delete rows whose files no longer exist (never all the rows\n"
+          "                       under a PATH where no file was found: unmounted?)\n"
           "  --no-exif            ignore EXIF orientation\n"
           "  --commit-every N     images embedded and committed together, 1..65536 (default\n"
           "                       256; a commit also happens every 30 s)\n"
-          "  --all                also index hidden files and folders\n",
+          "  --all                also index hidden files and folders\n"
+          "  --no-wait            if another clipdex index is running on the table, exit 4 at\n"
+          "                       once instead of waiting for it\n"
+          "  --reembed            re-embed every file found under PATH, even those that look\n"
+          "                       unchanged (tokens!): for tables made by the recipe or LanceDB,\n"
+          "                       which have no size/mtime columns to see a change by\n",
           out);
     cli_embedder_opts_help(out);
     fputs("  -h, --help           show this help\n\n"
           "exit status: 0 every image indexed, 1 some files failed (listed with their reason),\n"
           "2 usage error, 3 the embedding service stopped the run (bad key, no credit, rejected\n"
           "request, retries exhausted): the rows embedded before the stop are committed and a\n"
-          "rerun continues. Errors opening or writing the table also exit 1.\n",
+          "rerun continues. Errors opening or writing the table also exit 1. 4 --no-wait and\n"
+          "another clipdex index is running on the table.\n",
           out);
 }
 
@@ -85,6 +99,10 @@ static int index_parse(int argc, char **argv, index_cli *c)
             c->opts.prune = 1;
         } else if (!strcmp(a, "--no-exif")) {
             c->opts.image.no_exif = 1;
+        } else if (!strcmp(a, "--no-wait")) {
+            c->opts.no_wait = 1;
+        } else if (!strcmp(a, "--reembed")) {
+            c->opts.reembed = 1;
         } else if (!strcmp(a, "--all")) {
             c->opts.walk.include_hidden = 1;
         } else if (!strcmp(a, "--commit-every")) {
@@ -148,6 +166,13 @@ static void index_event(const cdx_index_event *ev, void *user)
     case CDX_INDEX_WOULD_EMBED:
         printf("would embed\t%s\t%" PRId64 " tokens\n", ev->path, ev->tokens);
         break;
+    case CDX_INDEX_WOULD_REUSE:
+        printf("would reuse\t%s\t0 tokens\tsame content as %s\n", ev->path, ev->message);
+        break;
+    case CDX_INDEX_WAITING:
+        index_clear_live(c);
+        fprintf(stderr, "clipdex: %s to finish...\n", ev->message);
+        break;
     case CDX_INDEX_COMMITTED:
     case CDX_INDEX_PROGRESS:
         if (!c->opts.dry_run) index_progress(c, ev->summary, ev->kind == CDX_INDEX_COMMITTED);
@@ -163,16 +188,25 @@ static void index_summary(index_cli *c, const cdx_index_summary *s)
         free(c->failures[i]);
     }
     free(c->failures);
+    if (s->busy) return; /* nothing was done: the error says why */
     if (c->opts.dry_run) {
         printf("dry run: %" PRIu64 " files, %" PRIu64 " unchanged, %" PRIu64 " would be embedded "
-               "(%" PRId64 " tokens), %" PRIu64 " would be pruned, %" PRIu64 " failed\n", s->files,
-               s->unchanged, s->todo, s->dry_run_tokens, s->pruned, s->failed);
-        return;
+               "(%" PRId64 " tokens), %" PRIu64 " would reuse a stored vector (moved or copied, "
+               "0 tokens), %" PRIu64 " would be pruned, %" PRIu64 " failed\n", s->files,
+               s->unchanged, s->todo - s->reused, s->dry_run_tokens, s->reused, s->pruned,
+               s->failed);
+    } else {
+        fprintf(stderr, "indexed: %" PRIu64 ", unchanged: %" PRIu64 ", reused: %" PRIu64
+                ", pruned: %" PRIu64 ", failed: %" PRIu64 ", tokens: %" PRIu64 " (%.1f s)\n",
+                s->indexed, s->unchanged, s->reused, s->pruned, s->failed, s->tokens,
+                index_now() - c->start);
     }
-    fprintf(stderr, "indexed: %" PRIu64 ", unchanged: %" PRIu64 ", reused: %" PRIu64
-            ", pruned: %" PRIu64 ", failed: %" PRIu64 ", tokens: %" PRIu64 " (%.1f s)\n",
-            s->indexed, s->unchanged, s->reused, s->pruned, s->failed, s->tokens,
-            index_now() - c->start);
+    if (s->unverified)
+        fprintf(stderr, "note: table '%s' has no size/mtime columns (made by the recipe or "
+                "LanceDB), so changed files cannot be detected: %" PRIu64 " files with a row "
+                "were taken as unchanged. To re-embed files you changed, run again on them "
+                "with --reembed (--dry-run shows the cost).\n",
+                c->opts.table ? c->opts.table : "images", s->unverified);
 }
 
 int cmd_index(int argc, char **argv)
@@ -195,7 +229,8 @@ int cmd_index(int argc, char **argv)
     int st = cdx_index_run(c.db, c.paths, c.npaths, e, &c.opts, index_event, &c, &s, &err);
     index_summary(&c, &s);
     if (st) cli_errorf("%s", err.message);
-    int status = st ? (s.api_stopped ? CLI_EXIT_STOPPED : CLI_EXIT_PARTIAL)
+    int status = st ? (s.api_stopped ? CLI_EXIT_STOPPED : s.busy ? INDEX_EXIT_BUSY
+                                                                 : CLI_EXIT_PARTIAL)
                     : s.failed ? CLI_EXIT_PARTIAL : CLI_EXIT_OK;
     cdx_embedder_free(e);
     free(c.paths);

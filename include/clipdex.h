@@ -525,9 +525,15 @@ typedef struct cdx_index_opts {
     size_t max_batch_bytes; /* file bytes held for one batch (0: 64 MiB) */
     double commit_seconds;  /* also commit pending rows this often (0: 30 s) */
     int dry_run;            /* nonzero: embed and write nothing, report what would be embedded */
-    int prune;              /* nonzero: delete rows whose files no longer exist */
+    int prune;              /* nonzero: delete rows whose files no longer exist (stat: ENOENT),
+                               except all rows under a path where the walk found no file:
+                               those are kept and reported as a failure naming the path */
     cdx_image_opts image;   /* how images are read (EXIF, pixel limit) */
     cdx_walk_opts walk;     /* how paths are walked */
+    int no_wait;            /* nonzero: fail (CDX_ECONFLICT, summary busy) rather than wait when
+                               another run holds the table's index lock */
+    int reembed;            /* nonzero: embed every file found, even those whose row looks
+                               unchanged (tables without size/mtime columns); no vector reuse */
 } cdx_index_opts;
 
 /* Counts of an index run (so far, or in total at the end). */
@@ -542,6 +548,9 @@ typedef struct cdx_index_summary {
     uint64_t tokens;       /* tokens the embedder billed during the run */
     int64_t dry_run_tokens;/* dry run: estimated tokens of the images that would be embedded */
     int api_stopped;       /* nonzero: the embedder stopped the run (rows done were committed) */
+    uint64_t unverified;   /* of unchanged: files with a row in a table that has no size/mtime
+                              columns, so a change could not be seen (see reembed) */
+    int busy;              /* nonzero: no_wait and another run held the index lock */
 } cdx_index_summary;
 
 /* What an index run reports as it goes. */
@@ -550,12 +559,15 @@ typedef enum cdx_index_event_kind {
     CDX_INDEX_WOULD_EMBED, /* dry run: path would be embedded, for `tokens` tokens */
     CDX_INDEX_COMMITTED,   /* a batch was committed (summary so far) */
     CDX_INDEX_PROGRESS,    /* a file was handled (summary so far) */
+    CDX_INDEX_WAITING,     /* another run holds the table's index lock: message says which */
+    CDX_INDEX_WOULD_REUSE, /* dry run: path has the content of stored row `message`: its vector
+                              would be copied (no tokens) */
 } cdx_index_event_kind;
 
 typedef struct cdx_index_event {
     cdx_index_event_kind kind;
-    const char *path;                 /* FAILED, WOULD_EMBED */
-    const char *message;              /* FAILED: "<path>: <reason>" */
+    const char *path;                 /* FAILED, WOULD_EMBED, WOULD_REUSE */
+    const char *message;              /* FAILED: "<path>: <reason>"; WAITING; WOULD_REUSE */
     int64_t tokens;                   /* WOULD_EMBED */
     const cdx_index_summary *summary; /* the counts so far */
 } cdx_index_event;
@@ -570,8 +582,13 @@ typedef void (*cdx_index_fn)(const cdx_index_event *ev, void *user);
  * batch, so an interrupted run loses at most one batch and a rerun does only what is missing.
  * A table made with only file_id, file_name and vector (the recipe's schema) is appended to,
  * its rows matched by file_name. Refuses (CDX_EINVAL) a table whose model differs from e's.
- * Per-file failures are reported to `fn` and counted, not returned. Returns 0, or the error
- * that stopped the run (an embedder error sets summary->api_stopped). */
+ * Per-file failures are reported to `fn` and counted, not returned. A run (not a dry run) holds
+ * an exclusive flock on "<db_dir>/.<table>.clipdex-index.lock" from before it reads the table
+ * until it returns, so concurrent runs on one table take turns (a waiting run reports
+ * CDX_INDEX_WAITING, then sees what the first committed); a crashed run's lock is released by
+ * the kernel. In a dry run, files whose content a stored row has count in `reused` as well as
+ * `todo`, and their tokens are not in dry_run_tokens, as the real run would copy their vectors.
+ * Returns 0, or the error that stopped the run (an embedder error sets summary->api_stopped). */
 int cdx_index_run(const char *db_dir, const char *const *paths, size_t n, cdx_embedder *e,
                   const cdx_index_opts *opts, cdx_index_fn fn, void *user,
                   cdx_index_summary *summary, cdx_error *err);

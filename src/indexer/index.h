@@ -1,7 +1,8 @@
 /*
  * index.h — the pieces of the index job (cdx_index_run, index_job.c): what the table already
  * holds (index_state.c: one entry per row, looked up by file name and by content hash), reading
- * and hashing a file (index_file.c), and writing a batch of rows (index_commit.c).
+ * and hashing a file (index_file.c), writing a batch of rows (index_commit.c) and the lock that
+ * keeps concurrent runs on one table apart (index_lock.c).
  */
 #ifndef CDX_INDEXER_INDEX_H
 #define CDX_INDEXER_INDEX_H
@@ -67,5 +68,15 @@ int index_fetch_vectors(const cdx_table *from, const index_item *items, size_t n
  * of the same names. */
 int index_commit(cdx_table *t, int full, const index_item *items, const uint8_t *ok, size_t n,
                  const float *vecs, size_t dim, cdx_error *err);
+
+/* Called once when the lock is held by another run, with "waiting for another ... (pid N)". */
+typedef void (*index_lock_wait_fn)(const char *message, void *user);
+
+/* Takes the exclusive index lock of table `table` in database directory db (created when
+ * missing), waiting for a holder unless no_wait (then CDX_ECONFLICT and *busy = 1). The lock is
+ * held while *fd_out is open: release it with index_lock_release. */
+int index_lock_acquire(const char *db, const char *table, int no_wait, index_lock_wait_fn fn,
+                       void *user, int *fd_out, int *busy, cdx_error *err);
+void index_lock_release(int fd);
 
 #endif

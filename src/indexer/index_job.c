@@ -3,8 +3,10 @@
  * for its name (size and mtime; the content hash for moved files), then read, hash and embed
  * what is new or changed in batches of bounded count and bytes, committing each batch as one
  * version. A failed file is reported and skipped; an embedder error commits the rows already
- * embedded and stops the run, so the next run continues where this one stopped.
+ * embedded and stops the run, so the next run continues where this one stopped. A run holds the
+ * table's index lock (index_lock.c) from before it reads the table until it ends.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,7 @@ typedef struct index_job {
     item_list reuse; /* moved or touched files whose vectors are in the table */
     double last_commit;
     uint64_t tokens0;
+    int lock_fd; /* the index lock, -1 when not held (dry run) */
 } index_job;
 
 static double now_s(void)
@@ -298,6 +301,28 @@ static int job_push_item(index_job *j, index_item *it, cdx_error *err)
     return 0;
 }
 
+/* Whether the real run would copy f's vector from a stored row of the same content (as
+ * job_file decides); reports it. Reads and hashes f only when the table has hashes. */
+static int job_dry_run_reuse(index_job *j, const index_file *f)
+{
+    if (j->o.reembed || !j->st.n_by_hash) return 0;
+    uint8_t *data;
+    size_t len;
+    char hash[65];
+    cdx_error e = {0};
+    if (index_file_read(f->path, &data, &len, hash, &e)) {
+        fail_file(j, f->path, e.message);
+        return 1;
+    }
+    free(data);
+    const index_row *same = index_state_find_hash(&j->st, hash);
+    if (!same) return 0;
+    j->sum->todo++;
+    j->sum->reused++;
+    emit(j, CDX_INDEX_WOULD_REUSE, f->path, same->name, 0);
+    return 1;
+}
+
 static void job_dry_run_file(index_job *j, const index_file *f)
 {
     cdx_image_info info;
@@ -306,6 +331,7 @@ static void job_dry_run_file(index_job *j, const index_file *f)
         fail_file(j, f->path, e.message);
         return;
     }
+    if (job_dry_run_reuse(j, f)) return;
     int tw, th;
     cdx_thumbnail_size(info.width, info.height, 224, &tw, &th);
     int64_t tokens = cdx_jina_image_tokens(tw, th);
@@ -329,7 +355,7 @@ static int job_file(index_job *j, const index_file *f, const index_row *row, cdx
         fail_file(j, f->path, fe.message);
         return 0;
     }
-    const index_row *same = index_state_find_hash(&j->st, it.hash);
+    const index_row *same = j->o.reembed ? NULL : index_state_find_hash(&j->st, it.hash);
     if (same) { /* moved, copied or only touched: its vector is in the table */
         it.reuse = 1;
         it.reuse_row = same->row_id;
@@ -356,7 +382,10 @@ static int job_files(index_job *j, cdx_error *err)
     for (size_t i = 0; !rc && i < j->nfiles; i++) {
         const index_file *f = &j->files[i];
         const index_row *row = index_state_find(&j->st, f->path);
-        if (row && (!j->st.full || (row->size == f->size && row->mtime_ns == f->mtime_ns))) {
+        if (row && !j->o.reembed && !j->st.full) {
+            j->sum->unchanged++; /* no size/mtime to compare: a change cannot be seen */
+            j->sum->unverified++;
+        } else if (row && !j->o.reembed && row->size == f->size && row->mtime_ns == f->mtime_ns) {
             j->sum->unchanged++;
         } else if (j->o.dry_run) {
             job_dry_run_file(j, f);
@@ -402,22 +431,73 @@ static int was_walked(const index_job *j, const char *name)
     return 0;
 }
 
+/* Whether `name` certainly no longer exists. A file stat cannot reach for another reason (a
+ * folder without permission, a symlink loop, an I/O error) keeps its row: pruning it would lose
+ * a vector that costs tokens to get back. */
+static int file_is_gone(const char *name)
+{
+    struct stat st;
+    return stat(name, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
+/* Whether the walk found any file under walk argument `arg`. */
+static int walked_under(const index_job *j, const char *arg)
+{
+    for (size_t i = 0; i < j->nfiles; i++)
+        if (under_arg(j->files[i].path, arg)) return 1;
+    return 0;
+}
+
+/* Reports, per walk argument, the rows pruning left alone because the walk found no file at all
+ * under that argument: an unmounted drive or a mistyped path looks exactly like that, and
+ * deleting every row under it would throw away vectors that cost tokens to get back. */
+static void prune_report_refused(index_job *j, const char *const *paths, size_t npaths,
+                                 const size_t *refused)
+{
+    for (size_t a = 0; a < npaths; a++) {
+        if (!refused[a]) continue;
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s: no file found there, so pruning would delete all %zu "
+                 "rows under it; refused (an unmounted drive or a mistyped path?). If the files "
+                 "are really gone, prune from a folder above it that still has images",
+                 paths[a], refused[a]);
+        fail_file(j, paths[a], msg);
+    }
+}
+
 /* Deletes (one version) the rows whose files are gone: under one of the walked paths, not found
- * by the walk and not there on disk. Rows outside the paths are never touched, so pruning from
- * another working directory or with a narrower PATH loses nothing. */
+ * by the walk and certainly not there on disk. Rows outside the paths are never touched, so
+ * pruning from another working directory or with a narrower PATH loses nothing; rows under a
+ * path where the walk found nothing at all are kept and reported (prune_report_refused). */
 static int job_prune(index_job *j, const char *const *paths, size_t npaths, cdx_error *err)
 {
     const char **gone = malloc((j->st.n + 1) * sizeof *gone);
-    if (!gone) return cdx_fail(err, CDX_ENOMEM, "index: out of memory");
+    uint8_t *found = calloc(npaths + 1, 1);
+    size_t *refused = calloc(npaths + 1, sizeof *refused);
+    if (!gone || !found || !refused) {
+        free(gone);
+        free(found);
+        free(refused);
+        return cdx_fail(err, CDX_ENOMEM, "index: out of memory");
+    }
+    for (size_t a = 0; a < npaths; a++) found[a] = (uint8_t)walked_under(j, paths[a]);
     size_t n = 0;
-    struct stat st;
     for (size_t i = 0; i < j->st.n; i++) {
         const char *name = j->st.rows[i].name;
         if (i && !strcmp(name, j->st.rows[i - 1].name)) continue;
         int under = 0;
-        for (size_t a = 0; !under && a < npaths; a++) under = under_arg(name, paths[a]);
-        if (under && !was_walked(j, name) && stat(name, &st) != 0) gone[n++] = name;
+        size_t empty_arg = npaths;
+        for (size_t a = 0; !under && a < npaths; a++) {
+            if (!under_arg(name, paths[a])) continue;
+            if (found[a]) under = 1;
+            else if (empty_arg == npaths) empty_arg = a;
+        }
+        if (!under && empty_arg == npaths) continue;
+        if (was_walked(j, name) || !file_is_gone(name)) continue;
+        if (under) gone[n++] = name;
+        else refused[empty_arg]++;
     }
+    prune_report_refused(j, paths, npaths, refused);
     int rc = 0;
     uint64_t deleted = n;
     if (n && !j->o.dry_run) {
@@ -428,7 +508,14 @@ static int job_prune(index_job *j, const char *const *paths, size_t npaths, cdx_
     }
     if (!rc) j->sum->pruned = deleted;
     free(gone);
+    free(found);
+    free(refused);
     return rc;
+}
+
+static void job_waiting(const char *message, void *user)
+{
+    emit(user, CDX_INDEX_WAITING, NULL, message, 0);
 }
 
 int cdx_index_run(const char *db_dir, const char *const *paths, size_t n, cdx_embedder *e,
@@ -442,15 +529,22 @@ int cdx_index_run(const char *db_dir, const char *const *paths, size_t n, cdx_em
         return cdx_fail(err, CDX_EINVAL, "index: no database directory or paths");
     if (!e && !(opts && opts->dry_run))
         return cdx_fail(err, CDX_EINVAL, "index: an embedder is needed unless dry_run");
-    index_job j = {.db = db_dir, .e = e, .fn = fn, .user = user, .sum = summary};
+    index_job j = {.db = db_dir, .e = e, .fn = fn, .user = user, .sum = summary, .lock_fd = -1};
     if (opts) j.o = *opts;
     if (!j.o.table) j.o.table = "images";
+    if (!*j.o.table || strchr(j.o.table, '/') || !strcmp(j.o.table, ".") ||
+        !strcmp(j.o.table, ".."))
+        return cdx_fail(err, CDX_EINVAL, "invalid table name '%s'", j.o.table);
     if (!j.o.batch) j.o.batch = INDEX_DEFAULT_BATCH;
     if (!j.o.max_batch_bytes) j.o.max_batch_bytes = INDEX_DEFAULT_BYTES;
     if (j.o.commit_seconds <= 0) j.o.commit_seconds = INDEX_DEFAULT_COMMIT_S;
     if (e) j.tokens0 = cdx_embedder_tokens(e);
+    int rc = 0;
+    if (!j.o.dry_run)
+        rc = index_lock_acquire(db_dir, j.o.table, j.o.no_wait, job_waiting, &j, &j.lock_fd,
+                                &summary->busy, err);
     j.last_commit = now_s();
-    int rc = job_open_table(&j, err);
+    if (!rc) rc = job_open_table(&j, err);
     if (!rc) rc = job_walk(&j, paths, n, err);
     if (!rc) rc = job_files(&j, err);
     if (!rc && j.o.prune) rc = job_prune(&j, paths, n, err);
@@ -464,5 +558,6 @@ int cdx_index_run(const char *db_dir, const char *const *paths, size_t n, cdx_em
     index_state_free(&j.st);
     cdx_table_close(j.t0);
     cdx_table_close(j.tw);
+    index_lock_release(j.lock_fd);
     return rc;
 }

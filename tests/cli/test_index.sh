@@ -2,7 +2,8 @@
 # test_index.sh — `clipdex index` and `clipdex search --text/--image` end to end against the fake
 # Jina API (tests/tools/fake_jina): first run embeds every image in one request, a rerun makes no
 # request, a changed file is re-embedded and its row replaced, a renamed one reuses its vector,
-# --prune drops vanished files, --dry-run makes no request, an undecodable file exits 1 with its
+# --prune drops vanished files, --dry-run makes no request and lists the renamed file as reused
+# (0 tokens) like the real run, an undecodable file exits 1 with its
 # reason, an API stop (402) exits 3 and the rerun finishes the job; search by image finds the
 # image itself at _distance 0; the API key never appears in any output or in the table.
 set -euo pipefail
@@ -71,9 +72,16 @@ grep -q 'indexed: 1, unchanged: 4' changed.err || { cat changed.err; fail "chang
 [ "$(rows)" = 5 ] || fail "rows after a changed file"
 "$CLIPDEX" show --db "$tmp/db" --table images --json | grep -q "$id_before" || fail "file_id changed"
 
-# a renamed file reuses its vector (no request); --prune drops the old row
+# a renamed file reuses its vector (no request); --prune drops the old row. The dry run says so
+# first: reused, 0 tokens, not "would embed".
 n=$(requests ok)
 mv img/gif_palette_300x200.gif img/moved.gif
+run 0 drymove index img --db "$tmp/db" --prune --dry-run
+grep -q $'would reuse\timg/moved.gif\t0 tokens\tsame content as img/gif_palette_300x200.gif' drymove.out ||
+  { cat drymove.out; fail "dry run did not list the moved file as reused"; }
+grep -q 'would embed' drymove.out && { cat drymove.out; fail "dry run would embed a moved file"; }
+grep -q ' 0 would be embedded (0 tokens), 1 would reuse a stored vector (moved or copied, 0 tokens), 1 would be pruned' drymove.out ||
+  { cat drymove.out; fail "dry run summary for a moved file"; }
 run 0 moved index img --db "$tmp/db" --prune
 [ "$(requests ok)" = "$n" ] || fail "rename made a request"
 grep -q 'reused: 1, pruned: 1' moved.err || { cat moved.err; fail "moved summary"; }

@@ -7,6 +7,7 @@
 #ifndef CDX_TEST_FAKE_EMBEDDER_H
 #define CDX_TEST_FAKE_EMBEDDER_H
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 

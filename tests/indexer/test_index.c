@@ -1,7 +1,10 @@
 /*
  * test_index.c — the index job (src/indexer/index_job.c) against an in-test fake embedder:
- * incremental runs, changed, moved and vanished files, resuming after an API stop, model
- * checks, undecodable files and tables made with the recipe's three columns only.
+ * incremental runs, changed, moved and vanished files (prune deletes only rows of files that
+ * certainly no longer exist, and never every row under a path where the walk found nothing), resuming after an API stop, model
+ * checks, undecodable files, tables made with the recipe's three columns only (their changes
+ * cannot be seen: counted as unverified; reembed re-embeds), and dry runs that match the real
+ * run's reuse of stored vectors.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -304,6 +307,62 @@ static void test_prune_only_touches_rows_under_the_given_paths(void **state)
     cdx_embedder_free(&fe->base);
 }
 
+static void test_prune_keeps_rows_of_files_it_cannot_reach_but_that_may_exist(void **state)
+{
+    fixture *fx = *state;
+    fake_embedder *fe = fake_new("jina-clip-v1", 768);
+    cdx_index_summary sum;
+    cdx_error err = {0};
+    assert_int_equal(run(fx, fe, 0, 0, &sum, NULL, &err), 0);
+    /* stat fails with ELOOP, not ENOENT (as it fails with EACCES in a folder the user cannot
+     * enter; the tests run as root, which no permission stops) */
+    char loop[4200], gone[4200];
+    snprintf(loop, sizeof loop, "%s/%s", fx->dir, kImages[0]);
+    assert_int_equal(unlink(loop), 0);
+    assert_int_equal(symlink(kImages[0], loop), 0);
+    snprintf(gone, sizeof gone, "%s/%s", fx->dir, kImages[1]);
+    assert_int_equal(unlink(gone), 0);
+    failures fl = {0};
+    assert_int_equal(run(fx, fe, 0, 1, &sum, &fl, &err), 0);
+    assert_int_equal(sum.pruned, 1); /* the deleted file only */
+    assert_true(row_of(fx, loop, NULL) >= 0);
+    assert_int_equal(row_of(fx, gone, NULL), -1);
+    assert_int_equal(sum.failed, 1); /* the walk reports the loop, naming it */
+    assert_non_null(strstr(fl.msg[0], kImages[0]));
+    cdx_embedder_free(&fe->base);
+}
+
+static void test_prune_refuses_to_empty_a_path_where_the_walk_found_nothing(void **state)
+{
+    fixture *fx = *state;
+    fake_embedder *fe = fake_new("jina-clip-v1", 768);
+    cdx_index_summary sum;
+    cdx_error err = {0};
+    assert_int_equal(run(fx, fe, 0, 0, &sum, NULL, &err), 0);
+    /* the folder is there but empty, as a mount point is when its drive is not mounted */
+    char away[4200];
+    snprintf(away, sizeof away, "%s/away", fx->tmp);
+    assert_int_equal(rename(fx->dir, away), 0);
+    assert_int_equal(mkdir(fx->dir, 0755), 0);
+    failures fl = {0};
+    assert_int_equal(run(fx, fe, 0, 1, &sum, &fl, &err), 0);
+    assert_int_equal(sum.pruned, 0);
+    assert_int_equal(sum.failed, 1);
+    assert_non_null(strstr(fl.msg[0], fx->dir));
+    assert_non_null(strstr(fl.msg[0], "would delete all 6 rows"));
+    int unique;
+    assert_int_equal(table_rows(fx, &unique), NIMG);
+    /* from a folder above that still has images, the rows of the vanished files go */
+    const char *paths[] = {fx->tmp};
+    cdx_index_opts o = {0};
+    o.prune = 1;
+    assert_int_equal(cdx_index_run(fx->db, paths, 1, &fe->base, &o, NULL, NULL, &sum, &err), 0);
+    assert_int_equal(sum.pruned, NIMG);
+    assert_int_equal(sum.reused, NIMG); /* the moved images kept their vectors */
+    assert_int_equal(table_rows(fx, &unique), NIMG);
+    cdx_embedder_free(&fe->base);
+}
+
 static void test_moved_files_are_committed_even_when_the_api_stops(void **state)
 {
     fixture *fx = *state;
@@ -431,6 +490,142 @@ static void test_dry_run_embeds_and_writes_nothing(void **state)
     assert_int_not_equal(stat(fx->db, &st), 0);
 }
 
+/* Writes a recipe-schema table (file_id, file_name, vector only) with one row for `path`. */
+static void make_recipe_table(fixture *fx, const char *path)
+{
+    static const cdx_field recipe[] = {{"file_id", CDX_COLUMN_INT64, 0, 0},
+                                       {"file_name", CDX_COLUMN_UTF8, 0, 0},
+                                       {"vector", CDX_COLUMN_VECTOR_F32, 768, 0}};
+    cdx_table *t;
+    cdx_error err = {0};
+    assert_int_equal(cdx_table_create(fx->db, "images", recipe, 3, CDX_CREATE, NULL, &t, &err), 0);
+    const char *names[] = {path};
+    int64_t ids[] = {0};
+    float vec[768] = {1.0f};
+    cdx_rows *r;
+    assert_int_equal(cdx_rows_new(t, &r, &err), 0);
+    assert_int_equal(cdx_rows_set_int64(r, "file_id", ids, 1, &err), 0);
+    assert_int_equal(cdx_rows_set_utf8(r, "file_name", names, 1, &err), 0);
+    assert_int_equal(cdx_rows_set_vector_f32(r, "vector", vec, 1, &err), 0);
+    assert_int_equal(cdx_table_add(t, r, &err), 0);
+    cdx_rows_free(r);
+    cdx_table_close(t);
+}
+
+static void test_recipe_table_change_is_counted_unverified_and_reembed_replaces_it(void **state)
+{
+    fixture *fx = *state;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", fx->dir, kImages[0]);
+    make_recipe_table(fx, path);
+    fake_embedder *fe = fake_new("jina-clip-v1", 768);
+    cdx_index_summary sum;
+    cdx_error err = {0};
+    assert_int_equal(run(fx, fe, 0, 0, &sum, NULL, &err), 0);
+    assert_int_equal(sum.unchanged, 1);
+    assert_int_equal(sum.unverified, 1); /* the table cannot say whether it changed */
+    /* A second run: every row is taken as unchanged, and says so; nothing is embedded. */
+    int inputs = fe->inputs;
+    assert_int_equal(run(fx, fe, 0, 0, &sum, NULL, &err), 0);
+    assert_int_equal(sum.unverified, NIMG);
+    assert_int_equal(fe->inputs, inputs);
+    /* reembed on the one file: its dry run prices it, the run replaces its row, same file_id */
+    const char *paths[] = {path};
+    cdx_index_opts o = {0};
+    o.reembed = 1;
+    o.dry_run = 1;
+    assert_int_equal(cdx_index_run(fx->db, paths, 1, NULL, &o, NULL, NULL, &sum, &err), 0);
+    assert_int_equal(sum.todo, 1);
+    assert_int_equal(sum.unverified, 0);
+    assert_int_equal(sum.dry_run_tokens, 1000);
+    o.dry_run = 0;
+    assert_int_equal(cdx_index_run(fx->db, paths, 1, &fe->base, &o, NULL, NULL, &sum, &err), 0);
+    assert_int_equal(sum.indexed, 1);
+    assert_int_equal(fe->inputs - inputs, 1);
+    int unique;
+    assert_int_equal(table_rows(fx, &unique), NIMG);
+    assert_true(unique);
+    float vec[768], want[768];
+    assert_int_equal(row_of(fx, path, vec), 0);
+    size_t len;
+    uint8_t *d = read_whole_file(path, &len);
+    fake_vector(d, len, want, 768);
+    free(d);
+    assert_memory_equal(vec, want, sizeof vec);
+    cdx_embedder_free(&fe->base);
+}
+
+static void test_reembed_on_a_full_table_embeds_unchanged_files_again(void **state)
+{
+    fixture *fx = *state;
+    fake_embedder *fe = fake_new("jina-clip-v1", 768);
+    cdx_index_summary sum;
+    cdx_error err = {0};
+    assert_int_equal(run(fx, fe, 0, 0, &sum, NULL, &err), 0);
+    int inputs = fe->inputs;
+    const char *paths[] = {fx->dir};
+    cdx_index_opts o = {0};
+    o.reembed = 1;
+    assert_int_equal(cdx_index_run(fx->db, paths, 1, &fe->base, &o, NULL, NULL, &sum, &err), 0);
+    assert_int_equal(sum.indexed, NIMG);
+    assert_int_equal(sum.reused, 0);
+    assert_int_equal(fe->inputs - inputs, NIMG);
+    int unique;
+    assert_int_equal(table_rows(fx, &unique), NIMG);
+    assert_true(unique);
+    cdx_embedder_free(&fe->base);
+}
+
+typedef struct dry_events {
+    int would_embed, would_reuse;
+    char reuse_of[600];
+} dry_events;
+
+static void on_dry_event(const cdx_index_event *ev, void *user)
+{
+    dry_events *d = user;
+    if (ev->kind == CDX_INDEX_WOULD_EMBED) d->would_embed++;
+    if (ev->kind == CDX_INDEX_WOULD_REUSE) {
+        d->would_reuse++;
+        snprintf(d->reuse_of, sizeof d->reuse_of, "%s", ev->message);
+    }
+}
+
+static void test_dry_run_counts_moved_and_copied_files_as_reused_like_the_real_run(void **state)
+{
+    fixture *fx = *state;
+    fake_embedder *fe = fake_new("jina-clip-v1", 768);
+    cdx_index_summary sum;
+    cdx_error err = {0};
+    assert_int_equal(run(fx, fe, 0, 0, &sum, NULL, &err), 0);
+    char from[4200], to[4200], copy[4200], fresh[4200];
+    snprintf(from, sizeof from, "%s/%s", fx->dir, kImages[2]);
+    snprintf(to, sizeof to, "%s/moved.bmp", fx->dir);
+    assert_int_equal(rename(from, to), 0);
+    snprintf(copy, sizeof copy, "%s/copy.png", fx->dir);
+    copy_fixture(kImages[0], copy);
+    snprintf(fresh, sizeof fresh, "%s/fresh.png", fx->dir);
+    copy_fixture("png_gray_600x1000.png", fresh);
+    const char *paths[] = {fx->dir};
+    cdx_index_opts o = {0};
+    o.dry_run = 1;
+    dry_events d = {0};
+    assert_int_equal(cdx_index_run(fx->db, paths, 1, NULL, &o, on_dry_event, &d, &sum, &err), 0);
+    assert_int_equal(sum.todo, 3);
+    assert_int_equal(sum.reused, 2);
+    assert_int_equal(sum.dry_run_tokens, 1000); /* fresh.png only: 134x224 thumbnail, one tile */
+    assert_int_equal(d.would_embed, 1);
+    assert_int_equal(d.would_reuse, 2);
+    int inputs = fe->inputs;
+    assert_int_equal(run(fx, fe, 0, 0, &sum, NULL, &err), 0);
+    assert_int_equal(sum.todo, 3);
+    assert_int_equal(sum.reused, 2);
+    assert_int_equal(sum.indexed, 1);
+    assert_int_equal(fe->inputs - inputs, 1);
+    assert_int_equal((int64_t)sum.tokens, 1000);
+    cdx_embedder_free(&fe->base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,11 +634,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_renamed_file_reuses_its_vector_and_prune_drops_the_old_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_stop_commits_done_rows_and_rerun_embeds_only_the_rest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_only_touches_rows_under_the_given_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_keeps_rows_of_files_it_cannot_reach_but_that_may_exist, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_refuses_to_empty_a_path_where_the_walk_found_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_moved_files_are_committed_even_when_the_api_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_model_is_refused_naming_table_and_models, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undecodable_files_are_reported_and_the_others_indexed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recipe_table_is_appended_and_matched_by_file_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dry_run_embeds_and_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recipe_table_change_is_counted_unverified_and_reembed_replaces_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reembed_on_a_full_table_embeds_unchanged_files_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dry_run_counts_moved_and_copied_files_as_reused_like_the_real_run, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # test_index_in_lancedb.sh — `clipdex index` and LanceDB 0.31 on the same tables: a table LanceDB
 # made with only the recipe's three columns is searched and appended by clipdex (its rows matched
-# by file_name); the table clipdex makes opens in LanceDB with file_id int64, file_name utf8 and
+# by file_name; a changed file there is not seen, which a note says, and --reembed replaces its
+# row); the table clipdex makes opens in LanceDB with file_id int64, file_name utf8 and
 # vector fixed_size_list<float32, 768>; LanceDB's add, delete and optimize keep clipdex's table
-# metadata (clipdex.model), and clipdex's replace commit (Update) reads back in LanceDB.
+# metadata (clipdex.model), and clipdex's replace commit (Update) reads back in LanceDB; the index
+# lock file beside the tables is not listed as a table by LanceDB.
 set -euo pipefail
 : "${CLIPDEX:?}" "${CDX_TOOLS:?}" "${CDX_FIXTURES:?}" "${CDX_PYTHON:?}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,6 +51,27 @@ echo "$s" | grep -q '"rows":4' || fail "LanceDB sees $s"
 grep -q '"file_name":"img/bmp_rgb_333x222.bmp"' "$tmp/hit" || fail "search recipe table: $(cat "$tmp/hit")"
 node "$here/lancedb_dump.mjs" "$db" recipe > "$tmp/dump"
 [ "$(cut -d, -f1 "$tmp/dump" | sort -u | wc -l)" = 4 ] || fail "file_ids not unique in LanceDB's view"
+grep -q "note: table 'recipe' has no size/mtime columns .*2 files with a row were taken as unchanged" "$tmp/r.err" ||
+  { cat "$tmp/r.err"; fail "no note that the recipe table cannot show changes"; }
+# A file of the recipe's changed: the table cannot tell (no size/mtime), so it is not re-embedded
+# behind the user's back, but the note says so; --reembed on it replaces its row (same file_id).
+cp "$CDX_FIXTURES/images/webp_lossless_alpha_256x256.webp" img/png_palette_400x300.png
+n0=$(wc -l < "$tmp/log")
+"$CLIPDEX" index img --db "$db" --table recipe 2> "$tmp/r2.err" || { cat "$tmp/r2.err"; fail "rerun recipe"; }
+grep -q 'indexed: 0, unchanged: 4' "$tmp/r2.err" || { cat "$tmp/r2.err"; fail "recipe rerun summary"; }
+grep -q "4 files with a row were taken as unchanged.*--reembed" "$tmp/r2.err" || { cat "$tmp/r2.err"; fail "recipe rerun note"; }
+[ "$(wc -l < "$tmp/log")" = "$n0" ] || fail "recipe rerun made a request"
+"$CLIPDEX" index img/png_palette_400x300.png --db "$db" --table recipe --reembed --dry-run > "$tmp/r3.out" ||
+  fail "reembed dry run"
+grep -q $'would embed\timg/png_palette_400x300.png\t1000 tokens' "$tmp/r3.out" || { cat "$tmp/r3.out"; fail "reembed dry run listing"; }
+"$CLIPDEX" index img/png_palette_400x300.png --db "$db" --table recipe --reembed 2> "$tmp/r4.err" ||
+  { cat "$tmp/r4.err"; fail "reembed"; }
+grep -q 'indexed: 1, unchanged: 0' "$tmp/r4.err" || { cat "$tmp/r4.err"; fail "reembed summary"; }
+grep -q 'note:' "$tmp/r4.err" && fail "note after --reembed"
+echo "$(schema recipe)" | grep -q '"rows":4' || fail "rows after reembed: $(schema recipe)"
+node "$here/lancedb_dump.mjs" "$db" recipe > "$tmp/dump"
+grep -q '^{"file_id":0,"file_name":"img/png_palette_400x300.png"' "$tmp/dump" ||
+  { cut -c1-80 "$tmp/dump"; fail "reembedded row lost its file_id"; }
 
 # 2. The table clipdex makes: the recipe's columns typed as the recipe declares them.
 "$CLIPDEX" index img --db "$db" 2> "$tmp/m.err" || { cat "$tmp/m.err"; fail "index"; }
@@ -77,4 +100,8 @@ node "$here/lancedb_dump.mjs" "$db" images > "$tmp/dump"
 [ "$(grep -c '"img/tiny_1x1.png"' "$tmp/dump")" = 1 ] || fail "replaced row twice or missing in LanceDB"
 [ "$(grep -c '"img/gif_palette_300x200.gif"' "$tmp/dump")" = 0 ] || fail "pruned row in LanceDB"
 [ "$(wc -l < "$tmp/dump")" = 6 ] || fail "LanceDB rows: $(wc -l < "$tmp/dump")"
+# The index lock file beside the tables is no table to LanceDB.
+[ -f "$db/.images.clipdex-index.lock" ] || fail "no index lock file"
+[ "$(node "$here/lancedb_tables.mjs" "$db")" = '["images","recipe"]' ] ||
+  fail "LanceDB lists $(node "$here/lancedb_tables.mjs" "$db")"
 echo "clipdex index and LanceDB agree"
