@@ -1,9 +1,9 @@
 /*
  * qgemm.c — the integer linear layer's driver: weight quantisation and packing, per-row activation
- * quantisation, cache blocking (K blocks of ≤ 512 so a weight sliver and an activation tile stay
- * in L1, 128-column panels that stay in L2, row chunks of ≤ 384), work sharing over the thread
- * pool (quantise, then multiply; products that share an input share one quantisation and one
- * pass), and the dequantisation (scalar for the scalar twin, AVX2 for the
+ * quantisation, cache blocking (K blocks of ≤ 512; a 16-column weight sliver stays in L1 while a
+ * chunk of ≤ 192 rows of activation tiles, ~150 KB, and its int32 sums stay in L2), work sharing
+ * over the thread pool (quantise, then multiply; products that share an input share one
+ * quantisation and one pass), and the dequantisation (scalar for the scalar twin, AVX2 for the
  * others, bit-identical), so kernels that agree in int32 agree bit for bit in float.
  */
 #include "model/qgemm.h"
@@ -18,7 +18,7 @@
 
 #define QGEMM_NC 128      /* columns per panel (a multiple of 32) */
 #define QGEMM_KC 512      /* at most this many k per block */
-#define QGEMM_MC 384      /* at most this many rows per chunk */
+#define QGEMM_MC 192      /* at most this many rows per chunk */
 
 /* Each precision's integer ranges. k_max keeps every int32 sum exact: |q_x - zero| ≤ a_levels,
  * |q_w| ≤ w_max, so |sum| ≤ k · a_levels · w_max < 2^31 (1023 · 511 · 4096 = 2141196288). */
