@@ -1,7 +1,7 @@
 /*
  * qgemm.c — the integer linear layer's driver: weight quantisation and packing, per-row activation
  * quantisation, cache blocking (K blocks of ≤ 512; a 16-column weight sliver stays in L1 while a
- * chunk of ≤ 192 rows of activation tiles, ~150 KB, and its int32 sums stay in L2), work sharing
+ * chunk of ≤ 192 rows of activation tiles (≤ 200 KB) and its int32 sums stay in L2), work sharing
  * over the thread pool (quantise, then multiply; products that share an input share one
  * quantisation and one pass), and the dequantisation (scalar for the scalar twin, AVX2 for the
  * others, bit-identical), so kernels that agree in int32 agree bit for bit in float.
