@@ -3,7 +3,8 @@
  * a naive computation of the documented scheme; every kernel this CPU supports gives the scalar
  * twin's int32 sums exactly and its floats bit for bit (awkward and real shapes, one and two
  * threads); results stay close to fp32; a row's result does not depend on its batch; products
- * sharing an input (mdl_qlinear_many) equal separate calls; bad input fails. It prints the kernels it tested (CDX_QGEMM_KERNEL does not narrow this test).
+ * sharing an input (mdl_qlinear_many) equal separate calls; bad input fails. It prints the
+ * kernels it tested (CDX_QGEMM_KERNEL does not narrow this test).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -296,7 +297,8 @@ static void test_shared_input_products_equal_separate_calls(void **state) {
         }
         for (int threaded = 0; threaded < 2; threaded++) {
             mdl_qworkspace ws = {0};
-            assert_int_equal(mdl_qlinear_many(x, m, k, prods, 3, threaded ? pool : NULL, &ws, &err), 0);
+            core_pool *p = threaded ? pool : NULL;
+            assert_int_equal(mdl_qlinear_many(x, m, k, prods, 3, p, &ws, &err), 0);
             mdl_qworkspace_free(&ws);
             for (int i = 0; i < 3; i++)
                 for (size_t j = 0; j < m * ns[i]; j++)
