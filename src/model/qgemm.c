@@ -162,9 +162,13 @@ int mdl_qweight_prepare_ops(const float *w, size_t n, size_t k, const mdl_qkerne
         mdl_qweight_free(qw);
         return cdx_fail(err, CDX_ENOMEM, "quantised weights: out of memory for %zu x %zu", n, k);
     }
+    /* the scalar twin keeps the scalar steps, so the tests hold the AVX2 one to it */
+    void (*quantise)(const float *, size_t, int32_t, int16_t *, float *, int32_t *) =
+        qgemm_quantise_weight_row;
+    if (ops->id != MDL_QKERNEL_SCALAR && mdl_qkernel_supported(MDL_QKERNEL_AVX2))
+        quantise = mdl_qgemm_quantise_weight_row_avx2;
     for (size_t r = 0; r < n; r++)
-        qgemm_quantise_weight_row(w + r * k, k, range->w_max, rows + r * k, &qw->scale[r],
-                                  &qw->row_sum[r]);
+        quantise(w + r * k, k, range->w_max, rows + r * k, &qw->scale[r], &qw->row_sum[r]);
     ops->pack_w(rows, n, k, qw->n_pad, qw->k_pad, qw->packed);
     free(rows);
     return CDX_OK;
