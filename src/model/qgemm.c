@@ -1,8 +1,9 @@
 /*
  * qgemm.c — the integer linear layer's driver: weight quantisation and packing, per-row activation
- * quantisation, cache blocking (K blocks of ≤ 512 so a weight sliver and an activation tile stay
- * in L1, 128-column panels that stay in L2, row chunks of ≤ 384), work sharing over the thread
- * pool (quantise, then multiply), and the dequantisation (scalar for the scalar twin, AVX2 for the
+ * quantisation, cache blocking (K blocks of ≤ 512; a 16-column weight sliver stays in L1 while a
+ * chunk of ≤ 192 rows of activation tiles (≤ 200 KB) and its int32 sums stay in L2), work sharing
+ * over the thread pool (quantise, then multiply; products that share an input share one
+ * quantisation and one pass), and the dequantisation (scalar for the scalar twin, AVX2 for the
  * others, bit-identical), so kernels that agree in int32 agree bit for bit in float.
  */
 #include "model/qgemm.h"
@@ -17,7 +18,7 @@
 
 #define QGEMM_NC 128      /* columns per panel (a multiple of 32) */
 #define QGEMM_KC 512      /* at most this many k per block */
-#define QGEMM_MC 384      /* at most this many rows per chunk */
+#define QGEMM_MC 192      /* at most this many rows per chunk */
 
 /* Each precision's integer ranges. k_max keeps every int32 sum exact: |q_x - zero| ≤ a_levels,
  * |q_w| ≤ w_max, so |sum| ≤ k · a_levels · w_max < 2^31 (1023 · 511 · 4096 = 2141196288). */
@@ -161,9 +162,13 @@ int mdl_qweight_prepare_ops(const float *w, size_t n, size_t k, const mdl_qkerne
         mdl_qweight_free(qw);
         return cdx_fail(err, CDX_ENOMEM, "quantised weights: out of memory for %zu x %zu", n, k);
     }
+    /* the scalar twin keeps the scalar steps, so the tests hold the AVX2 one to it */
+    void (*quantise)(const float *, size_t, int32_t, int16_t *, float *, int32_t *) =
+        qgemm_quantise_weight_row;
+    if (ops->id != MDL_QKERNEL_SCALAR && mdl_qkernel_supported(MDL_QKERNEL_AVX2))
+        quantise = mdl_qgemm_quantise_weight_row_avx2;
     for (size_t r = 0; r < n; r++)
-        qgemm_quantise_weight_row(w + r * k, k, range->w_max, rows + r * k, &qw->scale[r],
-                                  &qw->row_sum[r]);
+        quantise(w + r * k, k, range->w_max, rows + r * k, &qw->scale[r], &qw->row_sum[r]);
     ops->pack_w(rows, n, k, qw->n_pad, qw->k_pad, qw->packed);
     free(rows);
     return CDX_OK;
@@ -193,11 +198,12 @@ void mdl_qworkspace_free(mdl_qworkspace *ws) {
 
 typedef struct qgemm_call {
     const mdl_qkernel_ops *ops;
-    const mdl_qweight *qw;
+    const mdl_qweight *qw;     /* the first product's weights (k, k_pad, ops are common) */
+    const mdl_qproduct *prods; /* the products sharing x; their panels are numbered in turn */
+    size_t count;
+    size_t panel_end[MDL_QLINEAR_MAX_PRODUCTS]; /* one past each product's last panel */
     const float *x;
-    const float *bias;
-    float *y;        /* float output, or */
-    int32_t *acc;    /* the corrected int32 sums */
+    int32_t *acc;    /* the corrected int32 sums (one product), or NULL: float outputs */
     size_t m, tiles, tile_bytes, chunk_tiles, chunks, panels, kc;
     uint8_t *a;      /* packed activation tiles */
     float *a_scale;  /* [tiles · mr] */
@@ -288,10 +294,10 @@ static void qgemm_dequant_row(const int32_t *c, size_t cols, int32_t zero, const
     }
 }
 
-/* Writes rows [r0, r1) × columns [n0, n1) from the panel's int32 sums. */
-static void qgemm_finish(const qgemm_call *call, const int32_t *c, size_t r0, size_t r1,
-                         size_t n0, size_t n1) {
-    const mdl_qweight *qw = call->qw;
+/* Writes rows [r0, r1) × columns [n0, n1) of product `p` from the panel's int32 sums. */
+static void qgemm_finish(const qgemm_call *call, const mdl_qproduct *p, const int32_t *c,
+                         size_t r0, size_t r1, size_t n0, size_t n1) {
+    const mdl_qweight *qw = p->qw;
     size_t n = qw->n;
     const int32_t *row_sum = call->ops->zero_shifted ? NULL : qw->row_sum + n0;
     for (size_t r = r0; r < r1; r++) {
@@ -303,14 +309,17 @@ static void qgemm_finish(const qgemm_call *call, const int32_t *c, size_t r0, si
             continue;
         }
         call->dequant_row(crow, n1 - n0, z, row_sum, call->a_scale[r], qw->scale + n0,
-                          call->bias ? call->bias + n0 : NULL, call->y + r * n + n0);
+                          p->bias ? p->bias + n0 : NULL, p->y + r * n + n0);
     }
 }
 
 static void qgemm_job(const qgemm_call *call, size_t job, int32_t *c) {
     const mdl_qkernel_ops *ops = call->ops;
-    const mdl_qweight *qw = call->qw;
-    size_t panel = job % call->panels, chunk = job / call->panels;
+    size_t panel = job % call->panels, chunk = job / call->panels, which = 0;
+    while (panel >= call->panel_end[which]) which++;
+    if (which) panel -= call->panel_end[which - 1];
+    const mdl_qproduct *p = &call->prods[which];
+    const mdl_qweight *qw = p->qw;
     size_t n0 = panel * QGEMM_NC, n1 = n0 + QGEMM_NC < qw->n_pad ? n0 + QGEMM_NC : qw->n_pad;
     size_t t0 = chunk * call->chunk_tiles;
     size_t t1 = t0 + call->chunk_tiles < call->tiles ? t0 + call->chunk_tiles : call->tiles;
@@ -318,16 +327,17 @@ static void qgemm_job(const qgemm_call *call, size_t job, int32_t *c) {
     const uint8_t *w = (const uint8_t *)qw->packed + (n0 / 16) * sliver_bytes;
     for (size_t k0 = 0; k0 < qw->k_pad; k0 += call->kc) {
         size_t kc = qw->k_pad - k0 < call->kc ? qw->k_pad - k0 : call->kc;
-        for (size_t t = t0; t < t1; t++) {
-            const uint8_t *a = call->a + t * call->tile_bytes + k0 * ops->mr * ops->elem;
-            int32_t *ct = c + (t - t0) * ops->mr * QGEMM_NC;
-            for (size_t s = 0; s < (n1 - n0) / 16; s += step)
+        /* a sliver (≤ 16 KB) stays in L1 while the chunk's activation tiles stream past it */
+        for (size_t s = 0; s < (n1 - n0) / 16; s += step)
+            for (size_t t = t0; t < t1; t++) {
+                const uint8_t *a = call->a + t * call->tile_bytes + k0 * ops->mr * ops->elem;
+                int32_t *ct = c + (t - t0) * ops->mr * QGEMM_NC;
                 ops->micro(a, w + s * sliver_bytes + k0 * 16 * ops->elem, sliver_bytes, kc,
                            ct + s * 16, QGEMM_NC, k0 == 0);
-        }
+            }
     }
     size_t r0 = t0 * ops->mr, r1 = t1 * ops->mr < call->m ? t1 * ops->mr : call->m;
-    qgemm_finish(call, c, r0, r1, n0, n1 < qw->n ? n1 : qw->n);
+    qgemm_finish(call, p, c, r0, r1, n0, n1 < qw->n ? n1 : qw->n);
 }
 
 static void qgemm_gemm_worker(void *ctx, int thread) {
@@ -349,7 +359,11 @@ static int qgemm_layout(qgemm_call *call, int threads, mdl_qworkspace *ws, cdx_e
     call->tile_bytes = k_pad * mr * ops->elem;
     call->chunk_tiles = QGEMM_MC / mr;
     call->chunks = (call->tiles + call->chunk_tiles - 1) / call->chunk_tiles;
-    call->panels = (call->qw->n_pad + QGEMM_NC - 1) / QGEMM_NC;
+    call->panels = 0;
+    for (size_t i = 0; i < call->count; i++) {
+        call->panels += (call->prods[i].qw->n_pad + QGEMM_NC - 1) / QGEMM_NC;
+        call->panel_end[i] = call->panels;
+    }
     size_t kblocks = (k_pad + QGEMM_KC - 1) / QGEMM_KC;
     call->kc = qgemm_round_up((k_pad + kblocks - 1) / kblocks, 4);
     call->q_bytes = qgemm_round_up(mr * k_pad * sizeof(uint16_t), 64);
@@ -384,14 +398,37 @@ static void qgemm_run(core_pool *pool, void (*fn)(void *, int), qgemm_call *call
         fn(call, 0);
 }
 
+/* Checks the products: prepared, the input's k, one kernel, an output each. */
+static int qgemm_check_products(const mdl_qproduct *prods, size_t count, size_t m, size_t k,
+                                int want_y, cdx_error *err) {
+    if (!prods || count == 0 || count > MDL_QLINEAR_MAX_PRODUCTS)
+        return cdx_fail(err, CDX_EINVAL, "quantised linear: %zu products (1 to %d)", count,
+                        MDL_QLINEAR_MAX_PRODUCTS);
+    for (size_t i = 0; i < count; i++) {
+        const mdl_qweight *qw = prods[i].qw;
+        if (!qw || !qw->packed || !qw->ops)
+            return cdx_fail(err, CDX_EINVAL, "quantised linear: weights %zu are not prepared", i);
+        if (k != qw->k)
+            return cdx_fail(err, CDX_EINVAL,
+                            "quantised linear: input has %zu columns, weights %zu have %zu", k, i,
+                            qw->k);
+        if (qw->ops != prods[0].qw->ops)
+            return cdx_fail(err, CDX_EINVAL,
+                            "quantised linear: weights %zu use kernel %s/%s, weights 0 %s/%s", i,
+                            qw->ops->name, mdl_qprecision_name(qw->precision),
+                            prods[0].qw->ops->name, mdl_qprecision_name(prods[0].qw->precision));
+        if (m && want_y && !prods[i].y)
+            return cdx_fail(err, CDX_EINVAL, "quantised linear: no output for weights %zu", i);
+    }
+    return CDX_OK;
+}
+
 static int qgemm_call_run(qgemm_call *call, size_t k, core_pool *pool, mdl_qworkspace *ws,
                           cdx_error *err) {
-    const mdl_qweight *qw = call->qw;
-    if (!qw || !qw->packed || !call->ops)
-        return cdx_fail(err, CDX_EINVAL, "quantised linear: weights are not prepared");
-    if (k != qw->k)
-        return cdx_fail(err, CDX_EINVAL, "quantised linear: input has %zu columns, weights %zu",
-                        k, qw->k);
+    int rc = qgemm_check_products(call->prods, call->count, call->m, k, !call->acc, err);
+    if (rc) return rc;
+    call->qw = call->prods[0].qw;
+    call->ops = call->qw->ops;
     if (call->m == 0) return CDX_OK;
     if (!call->x) return cdx_fail(err, CDX_EINVAL, "quantised linear: no input");
     call->levels = qgemm_ranges[call->ops->precision].a_levels;
@@ -404,7 +441,7 @@ static int qgemm_call_run(qgemm_call *call, size_t k, core_pool *pool, mdl_qwork
     }
     mdl_qworkspace local = {0};
     int threads = pool ? core_pool_threads(pool) : 1;
-    int rc = qgemm_layout(call, threads, ws ? ws : &local, err);
+    rc = qgemm_layout(call, threads, ws ? ws : &local, err);
     if (rc == CDX_OK) {
         atomic_init(&call->bad_row, 0);
         qgemm_run(pool, qgemm_quantise_worker, call);
@@ -421,14 +458,20 @@ static int qgemm_call_run(qgemm_call *call, size_t k, core_pool *pool, mdl_qwork
 
 int mdl_qlinear(const float *x, size_t m, size_t k, const mdl_qweight *qw, const float *bias,
                 float *y, core_pool *pool, mdl_qworkspace *ws, cdx_error *err) {
-    qgemm_call call = {.ops = qw ? qw->ops : NULL, .qw = qw, .x = x, .bias = bias, .y = y, .m = m};
-    if (m && !y) return cdx_fail(err, CDX_EINVAL, "quantised linear: no output");
+    const mdl_qproduct p = {qw, bias, y};
+    return mdl_qlinear_many(x, m, k, &p, 1, pool, ws, err);
+}
+
+int mdl_qlinear_many(const float *x, size_t m, size_t k, const mdl_qproduct *prods, size_t count,
+                     core_pool *pool, mdl_qworkspace *ws, cdx_error *err) {
+    qgemm_call call = {.prods = prods, .count = count, .x = x, .m = m};
     return qgemm_call_run(&call, k, pool, ws, err);
 }
 
 int mdl_qlinear_int32(const float *x, size_t m, size_t k, const mdl_qweight *qw, int32_t *acc,
                       core_pool *pool, mdl_qworkspace *ws, cdx_error *err) {
-    qgemm_call call = {.ops = qw ? qw->ops : NULL, .qw = qw, .x = x, .acc = acc, .m = m};
+    const mdl_qproduct p = {qw, NULL, NULL};
+    qgemm_call call = {.prods = &p, .count = 1, .x = x, .acc = acc, .m = m};
     if (m && !acc) return cdx_fail(err, CDX_EINVAL, "quantised linear: no output");
     return qgemm_call_run(&call, k, pool, ws, err);
 }

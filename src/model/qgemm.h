@@ -89,6 +89,23 @@ void mdl_qworkspace_free(mdl_qworkspace *ws);
 int mdl_qlinear(const float *x, size_t m, size_t k, const mdl_qweight *qw, const float *bias,
                 float *y, core_pool *pool, mdl_qworkspace *ws, cdx_error *err);
 
+/* Up to this many products share one mdl_qlinear_many call. */
+#define MDL_QLINEAR_MAX_PRODUCTS 4
+
+/* One product of a group that shares its input: y[m × qw->n] = x · qwᵀ + bias (may be NULL). */
+typedef struct mdl_qproduct {
+    const mdl_qweight *qw;
+    const float *bias;
+    float *y;
+} mdl_qproduct;
+
+/* mdl_qlinear for `count` (1..MDL_QLINEAR_MAX_PRODUCTS) products of the same x: x is quantised
+ * once and every product's panels share one pass over the pool (e.g. attention's q, k, v). The
+ * weights must have this k and one kernel and precision. Each output is bit-identical to its own
+ * mdl_qlinear call. */
+int mdl_qlinear_many(const float *x, size_t m, size_t k, const mdl_qproduct *prods, size_t count,
+                     core_pool *pool, mdl_qworkspace *ws, cdx_error *err);
+
 /* The corrected int32 sums Σ (q_x - zero_x)·q_w before scaling ([m × n]); for the tests that
  * hold each kernel to the scalar twin. */
 int mdl_qlinear_int32(const float *x, size_t m, size_t k, const mdl_qweight *qw, int32_t *acc,

@@ -41,6 +41,10 @@ typedef struct mdl_qkernel_ops {
  * w_scale[j]) (+ bias[j]); row_sum and bias may be NULL. */
 int mdl_qgemm_quantise_row_avx2(const float *x, size_t k, size_t k_pad, int32_t levels,
                                 uint16_t *q, float *scale, int32_t *zero);
+/* Symmetric weight row quantisation as qgemm.c's scalar version does it (max |w|, one multiply,
+ * round-half-even, clamp to ±w_max), for finite w; identical results. */
+void mdl_qgemm_quantise_weight_row_avx2(const float *w, size_t k, int32_t w_max, int16_t *q,
+                                        float *scale, int32_t *sum);
 void mdl_qgemm_dequant_row_avx2(const int32_t *c, size_t cols, int32_t zero,
                                 const int32_t *row_sum, float a_scale, const float *w_scale,
                                 const float *bias, float *y);

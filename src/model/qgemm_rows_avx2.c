@@ -1,9 +1,11 @@
 /*
- * qgemm_rows_avx2.c — AVX2 versions of the two per-row steps around the integer product:
- * quantising a row of activations and scaling a row of int32 sums back to float. They perform the same
+ * qgemm_rows_avx2.c — AVX2 versions of the per-row steps around the integer product: quantising
+ * a row of activations or (once, when preparing) of weights, and scaling a row of int32 sums back
+ * to float. They perform the same
  * IEEE operations in the same order as the scalar versions in qgemm.c (min/max, one multiply,
  * round-half-even; convert, multiply, add), so their results are identical, not just close.
  */
+#include <math.h>
 #include <string.h>
 
 #include "model/qgemm_internal.h"
@@ -79,6 +81,39 @@ ROWS_TARGET int mdl_qgemm_quantise_row_avx2(const float *x, size_t k, size_t k_p
     return 1;
 }
 
+ROWS_TARGET void mdl_qgemm_quantise_weight_row_avx2(const float *w, size_t k, int32_t w_max,
+                                                   int16_t *q, float *scale, int32_t *sum) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 vmax = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= k; i += 8) vmax = _mm256_max_ps(vmax, _mm256_andnot_ps(sign, _mm256_loadu_ps(w + i)));
+    float amax = rows_hmax(vmax), fmax = (float)w_max;
+    for (; i < k; i++) amax = fabsf(w[i]) > amax ? fabsf(w[i]) : amax;
+    *scale = amax / fmax;
+    float inv = amax > 0.0f ? fmax / amax : 0.0f;
+    __m256 vinv = _mm256_set1_ps(inv);
+    __m256i hi = _mm256_set1_epi32(w_max), lo = _mm256_set1_epi32(-w_max), acc = _mm256_setzero_si256();
+    for (i = 0; i + 16 <= k; i += 16) {
+        __m256i a = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(w + i), vinv));
+        __m256i b = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(w + i + 8), vinv));
+        a = _mm256_min_epi32(_mm256_max_epi32(a, lo), hi);
+        b = _mm256_min_epi32(_mm256_max_epi32(b, lo), hi);
+        acc = _mm256_add_epi32(acc, _mm256_add_epi32(a, b));
+        _mm256_storeu_si256((__m256i *)(q + i),
+                            _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xd8));
+    }
+    int32_t lanes[8], s = 0;
+    _mm256_storeu_si256((__m256i *)lanes, acc);
+    for (int j = 0; j < 8; j++) s += lanes[j];
+    for (; i < k; i++) {
+        int32_t v = _mm_cvtss_si32(_mm_set_ss(w[i] * inv));
+        v = v > w_max ? w_max : (v < -w_max ? -w_max : v);
+        q[i] = (int16_t)v;
+        s += v;
+    }
+    *sum = s;
+}
+
 ROWS_TARGET void mdl_qgemm_dequant_row_avx2(const int32_t *c, size_t cols, int32_t zero,
                                             const int32_t *row_sum, float a_scale,
                                             const float *w_scale, const float *bias, float *y) {
@@ -107,6 +142,10 @@ int mdl_qgemm_quantise_row_avx2(const float *x, size_t k, size_t k_pad, int32_t 
                                 uint16_t *q, float *scale, int32_t *zero) {
     (void)x, (void)k, (void)k_pad, (void)levels, (void)q, (void)scale, (void)zero;
     return 0;
+}
+void mdl_qgemm_quantise_weight_row_avx2(const float *w, size_t k, int32_t w_max, int16_t *q,
+                                        float *scale, int32_t *sum) {
+    (void)w, (void)k, (void)w_max, (void)q, (void)scale, (void)sum;
 }
 void mdl_qgemm_dequant_row_avx2(const int32_t *c, size_t cols, int32_t zero,
                                 const int32_t *row_sum, float a_scale, const float *w_scale,

@@ -7,7 +7,7 @@
  * attention output and MLP for the CLS rows alone: the same result up to float rounding (the
  * tests compare both paths with the reference), ~7% fewer FLOPs. At int10/int8
  * (mdl_model_set_precision) every linear layer, the patch embedding included, runs through
- * mdl_qlinear instead of sgemm.
+ * mdl_qlinear instead of sgemm; products of one input (q/k/v, w1/w2) then quantise it once.
  */
 #include "model/vision.h"
 
@@ -155,6 +155,31 @@ static int vis_linear(const vis_tower *v, mdl_exec *ex, const mdl_qweight *qw, c
     return mdl_qlinear(x, rows, k, qw, bias, y, mdl_exec_pool(ex), v->ws, v->err);
 }
 
+/* One product of vis_linear_shared: the fp32 weights, the integer twin (NULL at fp32), output. */
+typedef struct vis_product {
+    const mdl_qweight *qw;
+    const float *w;
+    size_t n;
+    const float *bias;
+    float *y;
+} vis_product;
+
+/* Products of the same input x: at int10/int8 one quantisation of x and one pass over the pool
+ * for all of them (mdl_qlinear_many); at fp32 one vis_linear each. */
+static int vis_linear_shared(const vis_tower *v, mdl_exec *ex, const float *x, size_t rows,
+                             size_t k, const vis_product *p, size_t count) {
+    if (!p[0].qw) {
+        for (size_t i = 0; i < count; i++) {
+            int rc = vis_linear(v, ex, NULL, x, rows, k, p[i].w, p[i].n, p[i].bias, p[i].y);
+            if (rc) return rc;
+        }
+        return CDX_OK;
+    }
+    mdl_qproduct q[3];
+    for (size_t i = 0; i < count && i < 3; i++) q[i] = (mdl_qproduct){p[i].qw, p[i].bias, p[i].y};
+    return mdl_qlinear_many(x, rows, k, q, count, mdl_exec_pool(ex), v->ws, v->err);
+}
+
 /* ---- Attention --------------------------------------------------------------------------- */
 
 /* One (image, head) pair per work item. Queries: qrows rows per image starting at q + i * qstep
@@ -223,8 +248,9 @@ static int vis_block_tail(const vis_tower *v, mdl_exec *ex, const mdl_vision_blo
     if (rc) return rc;
     vis_add(v, ex, x, b->h, m * W);
     vis_layer_norm(v, ex, x, b->h, m, W, blk->ln2_g, blk->ln2_b);
-    rc = vis_linear(v, ex, VIS_QW(qb, w1), b->h, m, W, blk->w1, M, blk->b1, b->a);
-    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, w2), b->h, m, W, blk->w2, M, blk->b2, b->b);
+    const vis_product mlp[2] = {{VIS_QW(qb, w1), blk->w1, M, blk->b1, b->a},
+                                {VIS_QW(qb, w2), blk->w2, M, blk->b2, b->b}};
+    rc = vis_linear_shared(v, ex, b->h, m, W, mlp, 2);
     if (rc) return rc;
     vis_silu_mul(v, ex, b->a, b->b, m * M);
     vis_layer_norm(v, ex, b->a, b->a, m, M, blk->ffn_ln_g, blk->ffn_ln_b);
@@ -241,9 +267,10 @@ static int vis_block_full(const vis_tower *v, mdl_exec *ex, int layer, size_t n,
     const mdl_qvision_block *qb = v->qblocks ? &v->qblocks[layer] : NULL;
     const size_t W = (size_t)v->cfg.width, T = n * tokens;
     vis_layer_norm(v, ex, b->x, b->h, T, W, blk->ln1_g, blk->ln1_b);
-    int rc = vis_linear(v, ex, VIS_QW(qb, wq), b->h, T, W, blk->wq, W, blk->q_bias, b->q);
-    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, wk), b->h, T, W, blk->wk, W, NULL, b->k);
-    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, wv), b->h, T, W, blk->wv, W, blk->v_bias, b->v);
+    const vis_product qkv[3] = {{VIS_QW(qb, wq), blk->wq, W, blk->q_bias, b->q},
+                                {VIS_QW(qb, wk), blk->wk, W, NULL, b->k},
+                                {VIS_QW(qb, wv), blk->wv, W, blk->v_bias, b->v}};
+    int rc = vis_linear_shared(v, ex, b->h, T, W, qkv, 3);
     if (rc) return rc;
     vis_rope(v, b->q, n, tokens);
     vis_rope(v, b->k, n, tokens);
@@ -260,8 +287,9 @@ static int vis_block_cls(const vis_tower *v, mdl_exec *ex, int layer, size_t n, 
     const mdl_qvision_block *qb = v->qblocks ? &v->qblocks[layer] : NULL;
     const size_t W = (size_t)v->cfg.width, T = n * tokens;
     vis_layer_norm(v, ex, b->x, b->h, T, W, blk->ln1_g, blk->ln1_b);
-    int rc = vis_linear(v, ex, VIS_QW(qb, wk), b->h, T, W, blk->wk, W, NULL, b->k);
-    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, wv), b->h, T, W, blk->wv, W, blk->v_bias, b->v);
+    const vis_product kv[2] = {{VIS_QW(qb, wk), blk->wk, W, NULL, b->k},
+                               {VIS_QW(qb, wv), blk->wv, W, blk->v_bias, b->v}};
+    int rc = vis_linear_shared(v, ex, b->h, T, W, kv, 2);
     if (rc) return rc;
     vis_rope(v, b->k, n, tokens);
     for (size_t i = 0; i < n; i++) {

@@ -2,8 +2,9 @@
  * test_qgemm.c — the quantised linear layer, both precisions: the scalar twin's int32 sums equal
  * a naive computation of the documented scheme; every kernel this CPU supports gives the scalar
  * twin's int32 sums exactly and its floats bit for bit (awkward and real shapes, one and two
- * threads); results stay close to fp32; a row's result does not depend on its batch; bad input
- * fails. It prints the kernels it tested (CDX_QGEMM_KERNEL does not narrow this test).
+ * threads); results stay close to fp32; a row's result does not depend on its batch; products
+ * sharing an input (mdl_qlinear_many) equal separate calls; bad input fails. It prints the
+ * kernels it tested (CDX_QGEMM_KERNEL does not narrow this test).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -267,6 +268,61 @@ static void test_bad_input_fails_with_message(void **state) {
     mdl_qweight_free(&qw);
 }
 
+/* mdl_qlinear_many (one quantisation, one pass for products of the same x) gives each product
+ * exactly what its own mdl_qlinear call gives, on every kernel, one and two threads, with several
+ * row chunks and panels of different products in one pass; mismatched weights are refused. */
+static void test_shared_input_products_equal_separate_calls(void **state) {
+    (void)state;
+    core_pool *pool = NULL;
+    cdx_error err = {0};
+    assert_int_equal(core_pool_new(2, &pool, &err), 0);
+    const size_t m = 401, k = 100, ns[3] = {40, 130, 256};
+    float *x = normal_matrix(m, k, 1.0f, 0.1f);
+    for (int kern = 0; kern < MDL_QKERNEL_COUNT; kern++) {
+        if (!mdl_qkernel_supported((mdl_qkernel)kern)) continue;
+        mdl_qweight qw[3];
+        mdl_qproduct prods[3];
+        float *w[3], *bias[3], *want[3];
+        for (int i = 0; i < 3; i++) {
+            w[i] = normal_matrix(ns[i], k, 0.02f, 0);
+            bias[i] = normal_matrix(1, ns[i], 0.1f, 0);
+            want[i] = malloc(m * ns[i] * sizeof(float));
+            assert_non_null(want[i]);
+            assert_int_equal(mdl_qweight_prepare_with(w[i], ns[i], k, (mdl_qkernel)kern,
+                                                      MDL_QPREC_W10A10, &qw[i], &err), 0);
+            assert_int_equal(mdl_qlinear(x, m, k, &qw[i], i == 1 ? NULL : bias[i], want[i], NULL,
+                                         NULL, &err), 0);
+            prods[i] = (mdl_qproduct){&qw[i], i == 1 ? NULL : bias[i], malloc(m * ns[i] * 4)};
+            assert_non_null(prods[i].y);
+        }
+        for (int threaded = 0; threaded < 2; threaded++) {
+            mdl_qworkspace ws = {0};
+            core_pool *p = threaded ? pool : NULL;
+            assert_int_equal(mdl_qlinear_many(x, m, k, prods, 3, p, &ws, &err), 0);
+            mdl_qworkspace_free(&ws);
+            for (int i = 0; i < 3; i++)
+                for (size_t j = 0; j < m * ns[i]; j++)
+                    if (float_bits(prods[i].y[j]) != float_bits(want[i][j]))
+                        fail_msg("%s product %d element %zu: %.9g vs alone %.9g",
+                                 mdl_qkernel_name(kern), i, j, prods[i].y[j], want[i][j]);
+        }
+        mdl_qweight other;
+        assert_int_equal(mdl_qweight_prepare_with(w[0], ns[0], k, (mdl_qkernel)kern,
+                                                  MDL_QPREC_W8A8, &other, &err), 0);
+        mdl_qproduct mixed[2] = {prods[0], {&other, NULL, prods[1].y}};
+        assert_int_equal(mdl_qlinear_many(x, m, k, mixed, 2, NULL, NULL, &err), CDX_EINVAL);
+        assert_non_null(strstr(err.message, "weights 1 use kernel"));
+        assert_int_equal(mdl_qlinear_many(x, m, k, prods, 0, NULL, NULL, &err), CDX_EINVAL);
+        mdl_qweight_free(&other);
+        for (int i = 0; i < 3; i++) {
+            mdl_qweight_free(&qw[i]);
+            free(w[i]), free(bias[i]), free(want[i]), free(prods[i].y);
+        }
+    }
+    free(x);
+    core_pool_free(pool);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scalar_twin_equals_naive_scheme),
@@ -274,6 +330,7 @@ int main(void) {
         cmocka_unit_test(test_close_to_fp32),
         cmocka_unit_test(test_row_result_independent_of_batch),
         cmocka_unit_test(test_bad_input_fails_with_message),
+        cmocka_unit_test(test_shared_input_products_equal_separate_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
