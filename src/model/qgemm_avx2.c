@@ -38,7 +38,9 @@ static void avx2_pack_a(const uint16_t *q, size_t rows, const int32_t *zero, siz
 /* The inner loop is written in assembly: with 12 accumulators, two weight vectors, the
  * broadcast and a product in flight it needs all 16 ymm registers, and both gcc and clang spill
  * accumulators to the stack when given the intrinsics (gcc 12: 44 GMAC/s per core on Zen 3; this
- * loop: ~70, of a 94 vpmaddwd peak). The integer operations are the same, so are the sums. */
+ * loop: ~70, of a 94 vpmaddwd peak). The integer operations are the same, so are the sums.
+ * The macro arguments are pasted into assembler text (stringified), not C expressions. */
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define AVX2_ASM_ROW(r, aoff)                                                                \
     "vpbroadcastd " #aoff "(%[pa]), %%ymm14\n\t"                                             \
     "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t"                                                 \
@@ -52,6 +54,7 @@ static void avx2_pack_a(const uint16_t *q, size_t rows, const int32_t *zero, siz
     "vmovdqu " #boff "+32(%[pb]), %%ymm13\n\t"                                               \
     AVX2_ASM_ROW(0, aoff) AVX2_ASM_ROW(1, aoff + 4) AVX2_ASM_ROW(2, aoff + 8)               \
     AVX2_ASM_ROW(3, aoff + 12) AVX2_ASM_ROW(4, aoff + 16) AVX2_ASM_ROW(5, aoff + 20)
+// NOLINTEND(bugprone-macro-parentheses)
 
 AVX2_TARGET static void avx2_store(__m256i v, int32_t *c, int first) {
     if (!first) v = _mm256_add_epi32(v, _mm256_loadu_si256((const __m256i *)c));
