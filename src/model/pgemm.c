@@ -1,9 +1,9 @@
 /*
  * pgemm.c — packing fp32 weights into column panels and the blocked driver around the
- * micro-kernels: each thread takes a range of panels and walks rows in blocks of PG_MC (so the
- * x block stays in L2) and k in blocks of PG_KC (so a panel's 16 × PG_KC slice stays in L1 while
- * every micro-tile of the row block passes over it). Edge panels (n not a multiple of 16) run on
- * a 6 × 16 tile on the stack.
+ * micro-kernels: each thread takes a range of panels and walks rows in blocks of PG_MC and k in
+ * blocks of PG_KC; it packs that x block into 6-row k-major tiles (kept in L2) and passes every
+ * tile over each panel's 16 × PG_KC slice (kept in L1). Edge panels (n not a multiple of 16) run
+ * on a 6 × 16 tile on the stack.
  */
 #include "model/pgemm.h"
 
@@ -14,7 +14,7 @@
 #include "core/error.h"
 
 #define PG_KC 256 /* k per block: a panel slice is 16 KB */
-#define PG_MC 192 /* rows per block: an x block is 192 KB at PG_KC */
+#define PG_MC 384 /* rows per block: an x block is 192 KB at PG_KC */
 
 int mdl_pweight_pack(const float *w, size_t n, size_t k, mdl_pweight *out, cdx_error *err) {
     memset(out, 0, sizeof *out);
@@ -71,24 +71,35 @@ static void pg_panel_bias(const pg_job *j, size_t p, float *b16) {
     }
 }
 
-/* Rows [m0, m1) × k block [k0, k0 + kc) of panel p. */
+/* Packs x rows [m0, m1) × k block [k0, k0 + kc) into 6-row tiles, k-major (the kernels'
+ * `a`): one sequential stream per tile instead of six strided ones. */
+static void pg_pack_x(const pg_job *j, size_t m0, size_t m1, size_t k0, size_t kc, float *a) {
+    for (size_t i = m0; i < m1; i += MDL_PGEMM_MR, a += MDL_PGEMM_MR * kc) {
+        size_t mr = m1 - i < MDL_PGEMM_MR ? m1 - i : MDL_PGEMM_MR;
+        for (size_t r = 0; r < mr; r++) {
+            const float *src = j->x + (i + r) * j->ldx + k0;
+            for (size_t kk = 0; kk < kc; kk++) a[kk * MDL_PGEMM_MR + r] = src[kk];
+        }
+    }
+}
+
+/* Rows [m0, m1) (packed in `a`) × k block [k0, k0 + kc) of panel p. */
 static void pg_panel_rows(const pg_job *j, size_t p, size_t m0, size_t m1, size_t k0, size_t kc,
-                          const float *init) {
+                          const float *a, const float *init) {
     const size_t nr = MDL_PGEMM_NR, k = j->pw->k;
     const float *b = j->pw->panels + (p * k + k0) * nr;
     size_t col0 = p * nr, cols = j->pw->n - col0 < nr ? j->pw->n - col0 : nr;
-    for (size_t i = m0; i < m1; i += MDL_PGEMM_MR) {
+    for (size_t i = m0; i < m1; i += MDL_PGEMM_MR, a += MDL_PGEMM_MR * kc) {
         size_t mr = m1 - i < MDL_PGEMM_MR ? m1 - i : MDL_PGEMM_MR;
-        const float *x = j->x + i * j->ldx + k0;
         float *y = j->y + i * j->ldy + col0;
         if (cols == nr) {
-            j->kernel(mr, kc, x, j->ldx, b, y, j->ldy, init);
+            j->kernel(mr, kc, a, b, y, j->ldy, init);
             continue;
         }
         float tile[MDL_PGEMM_MR * MDL_PGEMM_NR] = {0};
         if (!init)
             for (size_t r = 0; r < mr; r++) memcpy(tile + r * nr, y + r * j->ldy, cols * sizeof(float));
-        j->kernel(mr, kc, x, j->ldx, b, tile, nr, init);
+        j->kernel(mr, kc, a, b, tile, nr, init);
         for (size_t r = 0; r < mr; r++) memcpy(y + r * j->ldy, tile + r * nr, cols * sizeof(float));
     }
 }
@@ -97,18 +108,25 @@ static void pg_panels(void *ctx, size_t p0, size_t p1) {
     const pg_job *j = ctx;
     const size_t k = j->pw->k;
     _Alignas(32) float b16[MDL_PGEMM_NR];
-    for (size_t m0 = 0; m0 < j->m; m0 += PG_MC) {
-        size_t m1 = j->m - m0 < PG_MC ? j->m : m0 + PG_MC;
+    /* the packed x block; without memory, blocks of one tile from the stack (slower, same sums) */
+    _Alignas(32) float small[MDL_PGEMM_MR * PG_KC];
+    float *a = malloc((size_t)PG_MC * PG_KC * sizeof *a);
+    const size_t mc = a ? PG_MC : MDL_PGEMM_MR;
+    if (!a) a = small;
+    for (size_t m0 = 0; m0 < j->m; m0 += mc) {
+        size_t m1 = j->m - m0 < mc ? j->m : m0 + mc;
         size_t k0 = 0;
         do { /* at least once, so k == 0 still writes the bias */
             size_t kc = k - k0 < PG_KC ? k - k0 : PG_KC;
+            pg_pack_x(j, m0, m1, k0, kc, a);
             for (size_t p = p0; p < p1; p++) {
                 if (k0 == 0) pg_panel_bias(j, p, b16);
-                pg_panel_rows(j, p, m0, m1, k0, kc, k0 == 0 ? b16 : NULL);
+                pg_panel_rows(j, p, m0, m1, k0, kc, a, k0 == 0 ? b16 : NULL);
             }
             k0 += kc;
         } while (k0 < k);
     }
+    if (a != small) free(a);
 }
 
 void mdl_plinear_with(mdl_exec *ex, mdl_pgemm_kernel kernel, const float *x, size_t ldx, size_t m,

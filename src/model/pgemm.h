@@ -22,13 +22,14 @@ typedef struct mdl_pweight {
     size_t n, k, n_pad;
 } mdl_pweight;
 
-/* c[r][0..16) = (init ? init[0..16) : c[r][0..16)) + Σ_kk x[r*ldx + kk] · b[kk*16 + 0..16)
- * for r < mr (1..6), kk < kc. b is 32-byte aligned. */
-typedef void (*mdl_pgemm_kernel)(size_t mr, size_t kc, const float *x, size_t ldx,
-                                 const float *b, float *c, size_t ldc, const float *init);
-
 /* Rows per micro-tile the kernels handle at most. */
 #define MDL_PGEMM_MR 6
+
+/* c[r][0..16) = (init ? init[0..16) : c[r][0..16)) + Σ_kk a[kk*MR + r] · b[kk*16 + 0..16)
+ * for r < mr (1..6), kk < kc: `a` is a tile of x packed k-major (6 floats per k, rows past mr
+ * unread), b a 32-byte aligned panel slice. */
+typedef void (*mdl_pgemm_kernel)(size_t mr, size_t kc, const float *a, const float *b, float *c,
+                                 size_t ldc, const float *init);
 
 mdl_pgemm_kernel mdl_pgemm_kernel_scalar(void);
 /* The AVX2+FMA kernel, or NULL when the CPU or the build lacks it. */

@@ -4,14 +4,13 @@
  */
 #include "model/pgemm.h"
 
-static void pg_scalar_kernel(size_t mr, size_t kc, const float *x, size_t ldx, const float *b,
-                             float *c, size_t ldc, const float *init) {
+static void pg_scalar_kernel(size_t mr, size_t kc, const float *a, const float *b, float *c,
+                             size_t ldc, const float *init) {
     for (size_t r = 0; r < mr; r++) {
         float acc[MDL_PGEMM_NR];
         for (size_t j = 0; j < MDL_PGEMM_NR; j++) acc[j] = init ? init[j] : c[r * ldc + j];
-        const float *xr = x + r * ldx;
         for (size_t kk = 0; kk < kc; kk++) {
-            const float xv = xr[kk];
+            const float xv = a[kk * MDL_PGEMM_MR + r];
             const float *bk = b + kk * MDL_PGEMM_NR;
             for (size_t j = 0; j < MDL_PGEMM_NR; j++) acc[j] += xv * bk[j];
         }
