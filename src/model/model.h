@@ -74,8 +74,9 @@ void mdl_model_qstate_free(mdl_model *m);
  * fp32 call; after packing a matrix its pages of the file mapping are released
  * (mdl_st_release), so the packed copy replaces the mapped one in memory instead of doubling it
  * (anything reading the fp32 pointers later, e.g. the integer preparation, refaults them from
- * the file). CDX_MODEL_GEMM=openblas in the environment (read on every call) keeps OpenBLAS
- * sgemm on the mapped weights instead. */
+ * the file). $CDX_MODEL_GEMM (read on every call) chooses: unset or "auto" packs the text tower
+ * and leaves the vision tower on OpenBLAS sgemm over the mapped weights (the faster of the two
+ * for each, as measured); "packed" packs both; "openblas" packs neither. */
 #define MDL_GEMM_ENV "CDX_MODEL_GEMM"
 
 typedef struct mdl_ptext_layer {
@@ -91,8 +92,9 @@ int mdl_model_pstate_new(mdl_model *m, cdx_error *err);
 /* Frees the packed weights (mdl_model_close calls it). */
 void mdl_model_pstate_free(mdl_model *m);
 
-/* Whether fp32 layers use packed weights now (fp32 precision and no CDX_MODEL_GEMM=openblas). */
-int mdl_model_packed_active(const mdl_model *m);
+/* Whether the fp32 layers of `tower` (MDL_TOWER_TEXT or MDL_TOWER_VISION) use packed weights
+ * now: fp32 precision and $CDX_MODEL_GEMM as above. */
+int mdl_model_packed_active(const mdl_model *m, int tower);
 
 /* A tower's packed weights (packing them on first use), or NULL when not active. */
 int mdl_model_ptext(mdl_model *m, const mdl_ptext_layer **out, cdx_error *err);

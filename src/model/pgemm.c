@@ -85,12 +85,19 @@ static void pg_pack_x(const pg_job *j, size_t m0, size_t m1, size_t k0, size_t k
 
 /* Rows [m0, m1) (packed in `a`) × k block [k0, k0 + kc) of panel p. */
 static void pg_panel_rows(const pg_job *j, size_t p, size_t m0, size_t m1, size_t k0, size_t kc,
-                          const float *a, const float *init) {
+                          const float *a, const float *init, const float *next) {
     const size_t nr = MDL_PGEMM_NR, k = j->pw->k;
     const float *b = j->pw->panels + (p * k + k0) * nr;
     size_t col0 = p * nr, cols = j->pw->n - col0 < nr ? j->pw->n - col0 : nr;
+    /* the weights come from memory once per call: fetch the next panel slice (kc lines of 64
+     * bytes) a share per tile, so it is in cache when its first tile starts */
+    const size_t tiles = (m1 - m0 + MDL_PGEMM_MR - 1) / MDL_PGEMM_MR;
+    const size_t share = (kc + tiles - 1) / tiles;
+    size_t line = 0;
     for (size_t i = m0; i < m1; i += MDL_PGEMM_MR, a += MDL_PGEMM_MR * kc) {
         size_t mr = m1 - i < MDL_PGEMM_MR ? m1 - i : MDL_PGEMM_MR;
+        for (size_t s = 0; next && s < share && line < kc; s++, line++)
+            __builtin_prefetch(next + line * nr, 0, 3);
         float *y = j->y + i * j->ldy + col0;
         if (cols == nr) {
             j->kernel(mr, kc, a, b, y, j->ldy, init);
@@ -120,8 +127,10 @@ static void pg_panels(void *ctx, size_t p0, size_t p1) {
             size_t kc = k - k0 < PG_KC ? k - k0 : PG_KC;
             pg_pack_x(j, m0, m1, k0, kc, a);
             for (size_t p = p0; p < p1; p++) {
+                const float *next = p + 1 < p1 ? j->pw->panels + ((p + 1) * k + k0) * MDL_PGEMM_NR
+                                               : NULL;
                 if (k0 == 0) pg_panel_bias(j, p, b16);
-                pg_panel_rows(j, p, m0, m1, k0, kc, a, k0 == 0 ? b16 : NULL);
+                pg_panel_rows(j, p, m0, m1, k0, kc, a, k0 == 0 ? b16 : NULL, next);
             }
             k0 += kc;
         } while (k0 < k);
