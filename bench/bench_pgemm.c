@@ -33,8 +33,10 @@ static void bp_rates(mdl_exec *ex, const bp_shape *s, const float *x, const floa
     for (int i = -1; i < reps; i++)
         for (int packed = 0; packed < 2; packed++) {
             double t0 = cpu_ms();
-            if (packed) mdl_plinear(ex, x, s->k, s->m, pw, bias, y, s->n);
-            else mdl_linear(ex, x, s->m, s->k, w, s->n, bias, y);
+            if (packed)
+                mdl_plinear(ex, x, s->k, s->m, pw, bias, y, s->n);
+            else
+                mdl_linear(ex, x, s->m, s->k, w, s->n, bias, y);
             if (i >= 0) t[packed][i] = (cpu_ms() - t0) / threads;
         }
     for (int packed = 0; packed < 2; packed++)
@@ -45,10 +47,10 @@ static void bp_rates(mdl_exec *ex, const bp_shape *s, const float *x, const floa
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 2, reps = argc > 2 ? atoi(argv[2]) : 15;
     static const bp_shape shapes[] = {
-        {"text Wqkv", 128, 768, 2304},   {"text out_proj", 128, 768, 768},
-        {"text gated", 128, 768, 6144},  {"text wo", 128, 3072, 768},
-        {"vision q", 1576, 768, 768},    {"vision w1", 1576, 768, 2048},
-        {"vision w3", 1576, 2048, 768},  {"in-cache", 192, 256, 256},
+        {"text Wqkv", 128, 768, 2304},  {"text out_proj", 128, 768, 768},
+        {"text gated", 128, 768, 6144}, {"text wo", 128, 3072, 768},
+        {"vision q", 1576, 768, 768},   {"vision w1", 1576, 768, 2048},
+        {"vision w3", 1576, 2048, 768}, {"in-cache", 192, 256, 256},
     };
     mdl_exec *ex;
     cdx_error err = {0};
@@ -63,9 +65,12 @@ int main(int argc, char **argv) {
         float *bias = malloc(s->n * sizeof *bias), *y = malloc(s->m * s->n * sizeof *y);
         mdl_pweight pw;
         if (!x || !w || !bias || !y) return 1;
-        for (size_t j = 0; j < s->m * s->k; j++) x[j] = (float)(j % 17) * 0.01f;
-        for (size_t j = 0; j < s->n * s->k; j++) w[j] = (float)(j % 13) * 0.01f;
-        for (size_t j = 0; j < s->n; j++) bias[j] = 0.5f;
+        for (size_t j = 0; j < s->m * s->k; j++)
+            x[j] = (float)(j % 17) * 0.01f;
+        for (size_t j = 0; j < s->n * s->k; j++)
+            w[j] = (float)(j % 13) * 0.01f;
+        for (size_t j = 0; j < s->n; j++)
+            bias[j] = 0.5f;
         if (mdl_pweight_pack(w, s->n, s->k, &pw, &err)) return 1;
         double rate[2];
         bp_rates(ex, s, x, w, &pw, bias, y, reps, rate);

@@ -35,11 +35,13 @@ int mdl_pweight_pack(const float *w, size_t n, size_t k, mdl_pweight *out, cdx_e
         for (size_t j = 0; j < nr; j++) {
             size_t col = p * nr + j;
             if (col >= n) {
-                for (size_t kk = 0; kk < k; kk++) dst[kk * nr + j] = 0.0f;
+                for (size_t kk = 0; kk < k; kk++)
+                    dst[kk * nr + j] = 0.0f;
                 continue;
             }
             const float *src = w + col * k;
-            for (size_t kk = 0; kk < k; kk++) dst[kk * nr + j] = src[kk];
+            for (size_t kk = 0; kk < k; kk++)
+                dst[kk * nr + j] = src[kk];
         }
     }
     return CDX_OK;
@@ -78,7 +80,8 @@ static void pg_pack_x(const pg_job *j, size_t m0, size_t m1, size_t k0, size_t k
         size_t mr = m1 - i < MDL_PGEMM_MR ? m1 - i : MDL_PGEMM_MR;
         for (size_t r = 0; r < mr; r++) {
             const float *src = j->x + (i + r) * j->ldx + k0;
-            for (size_t kk = 0; kk < kc; kk++) a[kk * MDL_PGEMM_MR + r] = src[kk];
+            for (size_t kk = 0; kk < kc; kk++)
+                a[kk * MDL_PGEMM_MR + r] = src[kk];
         }
     }
 }
@@ -105,9 +108,11 @@ static void pg_panel_rows(const pg_job *j, size_t p, size_t m0, size_t m1, size_
         }
         float tile[MDL_PGEMM_MR * MDL_PGEMM_NR] = {0};
         if (!init)
-            for (size_t r = 0; r < mr; r++) memcpy(tile + r * nr, y + r * j->ldy, cols * sizeof(float));
+            for (size_t r = 0; r < mr; r++)
+                memcpy(tile + r * nr, y + r * j->ldy, cols * sizeof(float));
         j->kernel(mr, kc, a, b, tile, nr, init);
-        for (size_t r = 0; r < mr; r++) memcpy(y + r * j->ldy, tile + r * nr, cols * sizeof(float));
+        for (size_t r = 0; r < mr; r++)
+            memcpy(y + r * j->ldy, tile + r * nr, cols * sizeof(float));
     }
 }
 
@@ -127,8 +132,8 @@ static void pg_panels(void *ctx, size_t p0, size_t p1) {
             size_t kc = k - k0 < PG_KC ? k - k0 : PG_KC;
             pg_pack_x(j, m0, m1, k0, kc, a);
             for (size_t p = p0; p < p1; p++) {
-                const float *next = p + 1 < p1 ? j->pw->panels + ((p + 1) * k + k0) * MDL_PGEMM_NR
-                                               : NULL;
+                const float *next =
+                    p + 1 < p1 ? j->pw->panels + ((p + 1) * k + k0) * MDL_PGEMM_NR : NULL;
                 if (k0 == 0) pg_panel_bias(j, p, b16);
                 pg_panel_rows(j, p, m0, m1, k0, kc, a, k0 == 0 ? b16 : NULL, next);
             }

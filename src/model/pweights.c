@@ -13,9 +13,9 @@
 
 struct mdl_pstate {
     pthread_mutex_t lock;
-    mdl_ptext_layer *text;      /* [text layers] or NULL until the text tower first runs */
+    mdl_ptext_layer *text; /* [text layers] or NULL until the text tower first runs */
     mdl_pweight patch;
-    mdl_pvision_block *vision;  /* [vision layers] or NULL */
+    mdl_pvision_block *vision; /* [vision layers] or NULL */
     size_t bytes;
 };
 
@@ -50,11 +50,13 @@ static int pack_run(mdl_model *m, pack_item *items, size_t count, const char *to
     pack_job job = {m->st, items, 0};
     mdl_exec_parallel(m->exec, count, 1, pack_range, &job);
     if (__atomic_load_n(&job.failed, __ATOMIC_RELAXED)) {
-        for (size_t i = 0; i < count; i++) mdl_pweight_free(items[i].dst);
+        for (size_t i = 0; i < count; i++)
+            mdl_pweight_free(items[i].dst);
         return cdx_fail(err, CDX_ENOMEM, "%s: out of memory packing the fp32 %s tower",
                         m->dir ? m->dir : "model", tower);
     }
-    for (size_t i = 0; i < count; i++) m->p->bytes += mdl_pweight_bytes(items[i].dst);
+    for (size_t i = 0; i < count; i++)
+        m->p->bytes += mdl_pweight_bytes(items[i].dst);
     return CDX_OK;
 }
 
@@ -78,8 +80,10 @@ static int pack_text(mdl_model *m, cdx_error *err) {
     }
     int rc = pack_run(m, items, count, "text", err);
     free(items);
-    if (rc) free(pl);
-    else m->p->text = pl;
+    if (rc)
+        free(pl);
+    else
+        m->p->text = pl;
     return rc;
 }
 
@@ -109,8 +113,10 @@ static int pack_vision(mdl_model *m, cdx_error *err) {
     }
     int rc = pack_run(m, items, count, "vision", err);
     free(items);
-    if (rc) free(pb);
-    else m->p->vision = pb;
+    if (rc)
+        free(pb);
+    else
+        m->p->vision = pb;
     return rc;
 }
 
@@ -139,7 +145,8 @@ void mdl_model_pstate_free(mdl_model *m) {
         for (int i = 0; i < m->config.vision.layers; i++) {
             mdl_pvision_block *b = &p->vision[i];
             mdl_pweight *all[] = {&b->wq, &b->wk, &b->wv, &b->proj, &b->w1, &b->w2, &b->w3};
-            for (size_t j = 0; j < sizeof all / sizeof all[0]; j++) mdl_pweight_free(all[j]);
+            for (size_t j = 0; j < sizeof all / sizeof all[0]; j++)
+                mdl_pweight_free(all[j]);
         }
     mdl_pweight_free(&p->patch);
     free(p->text);
@@ -183,11 +190,15 @@ int mdl_model_pvision(mdl_model *m, const mdl_pweight **patch, const mdl_pvision
     return rc;
 }
 
-size_t mdl_model_pbytes(const mdl_model *m) { return m && m->p ? m->p->bytes : 0; }
+size_t mdl_model_pbytes(const mdl_model *m) {
+    return m && m->p ? m->p->bytes : 0;
+}
 
-void mdl_model_flinear(mdl_model *m, const mdl_pweight *pw, const float *x, size_t ldx,
-                       size_t rows, size_t k, const float *w, size_t n, const float *bias, float *y,
+void mdl_model_flinear(mdl_model *m, const mdl_pweight *pw, const float *x, size_t ldx, size_t rows,
+                       size_t k, const float *w, size_t n, const float *bias, float *y,
                        size_t ldy) {
-    if (pw) mdl_plinear(m->exec, x, ldx, rows, pw, bias, y, ldy);
-    else mdl_linear_ld(m->exec, x, ldx, rows, k, w, n, bias, y, ldy);
+    if (pw)
+        mdl_plinear(m->exec, x, ldx, rows, pw, bias, y, ldy);
+    else
+        mdl_linear_ld(m->exec, x, ldx, rows, k, w, n, bias, y, ldy);
 }

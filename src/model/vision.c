@@ -228,12 +228,14 @@ static int vis_block_tail(const vis_tower *v, mdl_exec *ex, const mdl_vision_blo
                           float *o, size_t m, vis_bufs *b) {
     const size_t W = (size_t)v->cfg.width, M = (size_t)v->cfg.mlp_hidden;
     vis_layer_norm(v, ex, o, o, m, W, blk->inner_ln_g, blk->inner_ln_b);
-    int rc = vis_linear(v, ex, VIS_QW(qb, proj), VIS_PW(pb, proj), o, m, W, blk->w_proj, W, blk->b_proj, b->h);
+    int rc = vis_linear(v, ex, VIS_QW(qb, proj), VIS_PW(pb, proj),
+                        o, m, W, blk->w_proj, W, blk->b_proj, b->h);
     if (rc) return rc;
     vis_add(v, ex, x, b->h, m * W);
     vis_layer_norm(v, ex, x, b->h, m, W, blk->ln2_g, blk->ln2_b);
     rc = vis_linear(v, ex, VIS_QW(qb, w1), VIS_PW(pb, w1), b->h, m, W, blk->w1, M, blk->b1, b->a);
-    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, w2), VIS_PW(pb, w2), b->h, m, W, blk->w2, M, blk->b2, b->b);
+    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, w2), VIS_PW(pb, w2),
+                             b->h, m, W, blk->w2, M, blk->b2, b->b);
     if (rc) return rc;
     vis_silu_mul(v, ex, b->a, b->b, m * M);
     vis_layer_norm(v, ex, b->a, b->a, m, M, blk->ffn_ln_g, blk->ffn_ln_b);
@@ -251,9 +253,12 @@ static int vis_block_full(const vis_tower *v, mdl_exec *ex, int layer, size_t n,
     const mdl_pvision_block *pb = v->pblocks ? &v->pblocks[layer] : NULL;
     const size_t W = (size_t)v->cfg.width, T = n * tokens;
     vis_layer_norm(v, ex, b->x, b->h, T, W, blk->ln1_g, blk->ln1_b);
-    int rc = vis_linear(v, ex, VIS_QW(qb, wq), VIS_PW(pb, wq), b->h, T, W, blk->wq, W, blk->q_bias, b->q);
-    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, wk), VIS_PW(pb, wk), b->h, T, W, blk->wk, W, NULL, b->k);
-    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, wv), VIS_PW(pb, wv), b->h, T, W, blk->wv, W, blk->v_bias, b->v);
+    int rc = vis_linear(v, ex, VIS_QW(qb, wq), VIS_PW(pb, wq),
+                        b->h, T, W, blk->wq, W, blk->q_bias, b->q);
+    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, wk), VIS_PW(pb, wk),
+                             b->h, T, W, blk->wk, W, NULL, b->k);
+    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, wv), VIS_PW(pb, wv),
+                             b->h, T, W, blk->wv, W, blk->v_bias, b->v);
     if (rc) return rc;
     vis_rope(v, b->q, n, tokens);
     vis_rope(v, b->k, n, tokens);
@@ -272,7 +277,8 @@ static int vis_block_cls(const vis_tower *v, mdl_exec *ex, int layer, size_t n, 
     const size_t W = (size_t)v->cfg.width, T = n * tokens;
     vis_layer_norm(v, ex, b->x, b->h, T, W, blk->ln1_g, blk->ln1_b);
     int rc = vis_linear(v, ex, VIS_QW(qb, wk), VIS_PW(pb, wk), b->h, T, W, blk->wk, W, NULL, b->k);
-    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, wv), VIS_PW(pb, wv), b->h, T, W, blk->wv, W, blk->v_bias, b->v);
+    if (!rc) rc = vis_linear(v, ex, VIS_QW(qb, wv), VIS_PW(pb, wv),
+                             b->h, T, W, blk->wv, W, blk->v_bias, b->v);
     if (rc) return rc;
     vis_rope(v, b->k, n, tokens);
     for (size_t i = 0; i < n; i++) {
@@ -280,7 +286,8 @@ static int vis_block_cls(const vis_tower *v, mdl_exec *ex, int layer, size_t n, 
         memcpy(b->o + i * W, b->h + i * tokens * W, W * sizeof(float));
     }
     /* CLS queries are not rotated. */
-    rc = vis_linear(v, ex, VIS_QW(qb, wq), VIS_PW(pb, wq), b->o, n, W, blk->wq, W, blk->q_bias, b->q);
+    rc = vis_linear(v, ex, VIS_QW(qb, wq), VIS_PW(pb, wq),
+                    b->o, n, W, blk->wq, W, blk->q_bias, b->q);
     if (!rc) rc = vis_attention(v, ex, b->q, b->k, b->v, b->o, n, tokens, 1);
     if (rc) return rc;
     return vis_block_tail(v, ex, blk, qb, pb, xc, b->o, n, b);
@@ -328,8 +335,8 @@ static int vis_embed(const vis_tower *v, mdl_exec *ex, const float *pixels, size
     const size_t S = (size_t)c->image_size, tokens = G2 + 1;
     for (size_t i = 0; i < n; i++)
         mdl_patchify(pixels + i * 3 * S * S, c->image_size, c->patch_size, b->patches + i * G2 * K);
-    int rc = vis_linear(v, ex, v->qpatch, v->ppatch, b->patches, n * G2, K, v->w->patch_w, W, v->w->patch_b,
-                        b->h);
+    int rc = vis_linear(v, ex, v->qpatch, v->ppatch, b->patches, n * G2, K, v->w->patch_w, W,
+                        v->w->patch_b, b->h);
     if (rc) return rc;
     for (size_t i = 0; i < n; i++) {
         float *x = b->x + i * tokens * W;

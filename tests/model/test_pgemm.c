@@ -31,7 +31,8 @@ static float rand_float(void) { /* splitmix64 → [-1, 1) */
 static float *rand_vec(size_t count) {
     float *v = malloc((count ? count : 1) * sizeof *v);
     assert_non_null(v);
-    for (size_t i = 0; i < count; i++) v[i] = rand_float();
+    for (size_t i = 0; i < count; i++)
+        v[i] = rand_float();
     return v;
 }
 
@@ -43,7 +44,8 @@ static void check_shape(mdl_exec *ex, mdl_pgemm_kernel kernel, size_t m, size_t 
     float *x = rand_vec(m * ldx), *w = rand_vec(n * k), *bias = with_bias ? rand_vec(n) : NULL;
     float *y = malloc((m * ldy + 1) * sizeof *y);
     assert_non_null(y);
-    for (size_t i = 0; i < m * ldy + 1; i++) y[i] = SENTINEL;
+    for (size_t i = 0; i < m * ldy + 1; i++)
+        y[i] = SENTINEL;
     mdl_pweight pw;
     cdx_error err = {0};
     assert_int_equal(mdl_pweight_pack(w, n, k, &pw, &err), CDX_OK);
