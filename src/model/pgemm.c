@@ -1,9 +1,10 @@
 /*
  * pgemm.c — packing fp32 weights into column panels and the blocked driver around the
- * micro-kernels: each thread takes a range of panels and walks rows in blocks of PG_MC and k in
- * blocks of PG_KC; it packs that x block into 6-row k-major tiles (kept in L2) and passes every
- * tile over each panel's 16 × PG_KC slice (kept in L1). Edge panels (n not a multiple of 16) run
- * on a 6 × 16 tile on the stack.
+ * micro-kernels: each thread takes a range of panels; per block of PG_MC rows it packs x into
+ * 6-row k-major tiles, then walks its panels in groups of PG_NG, k in blocks of PG_KC, passing
+ * every tile over each panel's 16 × PG_KC slice (kept in L1): the weights stream nearly in
+ * order, each byte once per row block. Edge panels (n not a multiple of 16) run on a 6 × 16 tile
+ * on the stack.
  */
 #include "model/pgemm.h"
 
@@ -14,7 +15,8 @@
 #include "core/error.h"
 
 #define PG_KC 256 /* k per block: a panel slice is 16 KB */
-#define PG_MC 384 /* rows per block: an x block is 192 KB at PG_KC */
+#define PG_MC 192 /* rows per block: an x block is 192 KB at PG_KC */
+#define PG_NG 4   /* panels per group: a thread's weights are read group by group */
 
 int mdl_pweight_pack(const float *w, size_t n, size_t k, mdl_pweight *out, cdx_error *err) {
     memset(out, 0, sizeof *out);
@@ -74,7 +76,7 @@ static void pg_panel_bias(const pg_job *j, size_t p, float *b16) {
 }
 
 /* Packs x rows [m0, m1) × k block [k0, k0 + kc) into 6-row tiles, k-major (the kernels'
- * `a`): one sequential stream per tile instead of six strided ones. */
+ * `a`; tile t at t * MR * kc): one sequential stream per tile instead of six strided ones. */
 static void pg_pack_x(const pg_job *j, size_t m0, size_t m1, size_t k0, size_t kc, float *a) {
     for (size_t i = m0; i < m1; i += MDL_PGEMM_MR, a += MDL_PGEMM_MR * kc) {
         size_t mr = m1 - i < MDL_PGEMM_MR ? m1 - i : MDL_PGEMM_MR;
@@ -116,31 +118,65 @@ static void pg_panel_rows(const pg_job *j, size_t p, size_t m0, size_t m1, size_
     }
 }
 
+/* Panels [g0, g1) over rows [m0, m1) whose x is packed in `a` (all k blocks, block k0 at
+ * tiles * MR * k0): k blocks outer so each panel slice is read once and stays in L1. */
+static void pg_group(const pg_job *j, size_t g0, size_t g1, size_t p1, size_t m0, size_t m1,
+                     const float *a) {
+    const size_t k = j->pw->k, tiles = (m1 - m0 + MDL_PGEMM_MR - 1) / MDL_PGEMM_MR;
+    _Alignas(32) float b16[MDL_PGEMM_NR];
+    size_t k0 = 0;
+    do { /* at least once, so k == 0 still writes the bias */
+        size_t kc = k - k0 < PG_KC ? k - k0 : PG_KC;
+        for (size_t p = g0; p < g1; p++) {
+            /* the next slice this thread reads: the next panel's, or the group's first panel's
+             * next k block, or the next group's first */
+            size_t np = p + 1 < g1 ? p + 1 : k0 + kc < k ? g0 : g1;
+            size_t nk = p + 1 < g1 ? k0 : k0 + kc < k ? k0 + kc : 0;
+            const float *next = np < p1 ? j->pw->panels + (np * k + nk) * MDL_PGEMM_NR : NULL;
+            if (k0 == 0) pg_panel_bias(j, p, b16);
+            pg_panel_rows(j, p, m0, m1, k0, kc, a + tiles * MDL_PGEMM_MR * k0,
+                          k0 == 0 ? b16 : NULL, next);
+        }
+        k0 += kc;
+    } while (k0 < k);
+}
+
 static void pg_panels(void *ctx, size_t p0, size_t p1) {
     const pg_job *j = ctx;
     const size_t k = j->pw->k;
-    _Alignas(32) float b16[MDL_PGEMM_NR];
-    /* the packed x block; without memory, blocks of one tile from the stack (slower, same sums) */
+    /* x packed for a row block over all of k, so the weights stream group by group, each byte
+     * once per row block; without memory, one tile's k block from the stack (slower, same sums) */
     _Alignas(32) float small[MDL_PGEMM_MR * PG_KC];
-    float *a = malloc((size_t)PG_MC * PG_KC * sizeof *a);
-    const size_t mc = a ? PG_MC : MDL_PGEMM_MR;
-    if (!a) a = small;
-    for (size_t m0 = 0; m0 < j->m; m0 += mc) {
-        size_t m1 = j->m - m0 < mc ? j->m : m0 + mc;
-        size_t k0 = 0;
-        do { /* at least once, so k == 0 still writes the bias */
-            size_t kc = k - k0 < PG_KC ? k - k0 : PG_KC;
-            pg_pack_x(j, m0, m1, k0, kc, a);
+    size_t rows = j->m < PG_MC ? j->m : PG_MC;
+    rows = (rows + MDL_PGEMM_MR - 1) / MDL_PGEMM_MR * MDL_PGEMM_MR;
+    float *a = k ? malloc(rows * k * sizeof *a) : NULL;
+    if (!a) {
+        for (size_t m0 = 0; m0 < j->m; m0 += MDL_PGEMM_MR) {
+            size_t m1 = j->m - m0 < MDL_PGEMM_MR ? j->m : m0 + MDL_PGEMM_MR;
             for (size_t p = p0; p < p1; p++) {
-                const float *next =
-                    p + 1 < p1 ? j->pw->panels + ((p + 1) * k + k0) * MDL_PGEMM_NR : NULL;
-                if (k0 == 0) pg_panel_bias(j, p, b16);
-                pg_panel_rows(j, p, m0, m1, k0, kc, a, k0 == 0 ? b16 : NULL, next);
+                size_t k0 = 0;
+                do {
+                    size_t kc = k - k0 < PG_KC ? k - k0 : PG_KC;
+                    _Alignas(32) float b16[MDL_PGEMM_NR];
+                    if (k0 == 0) pg_panel_bias(j, p, b16);
+                    pg_pack_x(j, m0, m1, k0, kc, small);
+                    pg_panel_rows(j, p, m0, m1, k0, kc, small, k0 == 0 ? b16 : NULL, NULL);
+                    k0 += kc;
+                } while (k0 < k);
             }
-            k0 += kc;
-        } while (k0 < k);
+        }
+        return;
     }
-    if (a != small) free(a);
+    for (size_t m0 = 0; m0 < j->m; m0 += PG_MC) {
+        size_t m1 = j->m - m0 < PG_MC ? j->m : m0 + PG_MC;
+        size_t tiles = (m1 - m0 + MDL_PGEMM_MR - 1) / MDL_PGEMM_MR;
+        for (size_t k0 = 0; k0 < k; k0 += PG_KC)
+            pg_pack_x(j, m0, m1, k0, k - k0 < PG_KC ? k - k0 : PG_KC,
+                      a + tiles * MDL_PGEMM_MR * k0);
+        for (size_t g0 = p0; g0 < p1; g0 += PG_NG)
+            pg_group(j, g0, p1 - g0 < PG_NG ? p1 : g0 + PG_NG, p1, m0, m1, a);
+    }
+    free(a);
 }
 
 void mdl_plinear_with(mdl_exec *ex, mdl_pgemm_kernel kernel, const float *x, size_t ldx, size_t m,

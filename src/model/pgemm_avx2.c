@@ -26,6 +26,7 @@ PG_AVX2 static PG_INLINE void pg_tile(const size_t MR, size_t kc, const float *a
     }
     PG_ROWS(PG_INIT)
 #undef PG_INIT
+    _Pragma("GCC unroll 4")
     for (size_t kk = 0; kk < kc; kk++, a += MDL_PGEMM_MR, b += MDL_PGEMM_NR) {
         const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
 #define PG_FMA(r)                                                                                  \
