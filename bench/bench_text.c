@@ -60,9 +60,11 @@ static int bt_parse(const char *list, bt_run *runs, int cap) {
 
 /* One round of `seconds` for run r (first round: preparation and two warm-up batches). */
 static int bt_round(mdl_model *m, bt_run *r, const int32_t *ids, size_t batch, size_t seq,
-                    float *out, double seconds, int first, cdx_error *err) {
+                    float *out, double seconds, int first, const char *gemm_env, cdx_error *err) {
     int rc = mdl_model_set_precision(m, r->prec, err);
+    /* fp32-openblas forces OpenBLAS; the other runs see the caller's $CDX_MODEL_GEMM */
     if (r->openblas) setenv(MDL_GEMM_ENV, "openblas", 1);
+    else if (gemm_env) setenv(MDL_GEMM_ENV, gemm_env, 1);
     else unsetenv(MDL_GEMM_ENV);
     double t0 = bench_now_ms();
     for (int w = 0; w < (first ? 2 : 1) && !rc; w++) {
@@ -129,10 +131,15 @@ int main(int argc, char **argv) {
         for (size_t s = 0; s < seq; s++)
             ids[b * seq + s] = s == 0 ? 101 : s == seq - 1 ? 102
                                       : (int32_t)(1000 + bench_lowbias32((uint32_t)(b * seq + s)) % 29000);
+    char gemm_buf[32];
+    const char *gemm_env = getenv(MDL_GEMM_ENV);
+    if (gemm_env) gemm_env = strncpy(gemm_buf, gemm_env, sizeof gemm_buf - 1);
+    gemm_buf[sizeof gemm_buf - 1] = '\0';
     int rc = 0, rounds = nruns > 1 ? BT_ROUNDS : 1;
     for (int round = 0; round < rounds && !rc; round++)
         for (int i = 0; i < nruns && !rc; i++)
-            rc = bt_round(m, &runs[i], ids, batch, seq, out, seconds / rounds, round == 0, &err);
+            rc = bt_round(m, &runs[i], ids, batch, seq, out, seconds / rounds, round == 0,
+                          gemm_env, &err);
     if (rc) {
         fprintf(stderr, "bench_text: %s\n", err.message);
     } else {
