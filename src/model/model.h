@@ -40,10 +40,10 @@ void mdl_model_close(mdl_model *m);
 
 /* ---- Precision of the linear layers (precision.c) ------------------------------------------
  * mdl_model_open starts at $CLIPDEX_PRECISION (fp32 when unset; an unknown name fails the open).
- * mdl_model_set_precision changes it (not while a tower runs on this model): fp32 runs OpenBLAS
- * sgemm or the packed kernel (pweights.c, below); int10 / int8 run every linear layer of both
- * towers (text Wqkv, out_proj, gated_layers, wo; vision patch embedding, q/k/v, proj, w1, w2,
- * w3) through mdl_qlinear. The integer weights are prepared on a tower's first call at that precision and
+ * mdl_model_set_precision changes it (not while a tower runs on this model): fp32 runs sgemm or
+ * the packed kernel (below); int10 / int8 run every linear layer of both towers (text Wqkv,
+ * out_proj, gated_layers, wo; vision patch embedding, q/k/v, proj, w1, w2, w3) through
+ * mdl_qlinear. The integer weights are prepared on a tower's first call at that precision and
  * kept until close or a switch to the other integer precision (a switch to fp32 keeps them, so
  * switching back is free): about 2 bytes per parameter beside the fp32 mapping
  * (mdl_model_qbytes; 381 MB for both full-size towers). */
