@@ -134,8 +134,22 @@ int main(int argc, char **argv) {
             }
             const double g = 2.0 * (double)rows * (double)W * (double)M / 1e9 / (bench_median(tg, 5) / 1e3);
             printf("OpenBLAS sgemm (%zux%zux%zu) on the same %d threads: %.1f GFLOP/s; the tower "
-                   "reaches %.0f%% of it\n",
-                   rows, W, M, threads, g, 100.0 * gf * batch / (ms / 1e3) / g);
+                   "(fp32 GEMM: %s) reaches %.0f%% of it\n",
+                   rows, W, M, threads, g,
+                   mdl_model_packed_active(m, MDL_TOWER_VISION) ? "packed" : "OpenBLAS",
+                   100.0 * gf * batch / (ms / 1e3) / g);
+            /* the packed kernel (pgemm.h) on the same product, weights packed beforehand */
+            mdl_pweight pw;
+            if (mdl_pweight_pack(m->weights.vision.blocks[0].w1, M, W, &pw, &err) == 0) {
+                for (int i = -1; i < 5; i++) {
+                    double t0 = bench_now_ms();
+                    mdl_plinear(m->exec, x, W, rows, &pw, NULL, y, M);
+                    if (i >= 0) tg[i] = bench_now_ms() - t0;
+                }
+                printf("packed fp32 kernel (pgemm.h) on the same product: %.1f GFLOP/s\n",
+                       2.0 * (double)rows * (double)W * (double)M / 1e9 / (bench_median(tg, 5) / 1e3));
+                mdl_pweight_free(&pw);
+            }
         }
         free(x);
         free(y);

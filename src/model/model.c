@@ -37,6 +37,7 @@ int mdl_model_open(const char *dir, int towers, int threads, mdl_model **out, cd
     if (!rc) rc = mdl_weights_bind(m->st, &m->config, towers, &m->weights, err);
     if (!rc) rc = mdl_exec_new(threads, &m->exec, err);
     if (!rc) rc = mdl_model_set_precision(m, prec, err);
+    if (!rc) rc = mdl_model_pstate_new(m, err);
     if (rc) {
         mdl_model_close(m);
         return rc;
@@ -49,6 +50,7 @@ int mdl_model_open(const char *dir, int towers, int threads, mdl_model **out, cd
 void mdl_model_close(mdl_model *m) {
     if (!m) return;
     mdl_model_qstate_free(m);
+    mdl_model_pstate_free(m);
     mdl_exec_free(m->exec);
     mdl_weights_free(&m->weights);
     mdl_st_close(m->st);

@@ -14,6 +14,7 @@
 
 #include "model/config.h"
 #include "model/kernels.h"
+#include "model/pgemm.h"
 #include "model/precision.h"
 #include "model/safetensors.h"
 #include "model/weights.h"
@@ -27,6 +28,7 @@ typedef struct mdl_model {
     const mdl_kernels *k;
     mdl_precision precision;  /* of the linear layers; fp32 unless set (precision.h) */
     struct mdl_qstate *q;     /* integer weights prepared for it (precision.c), or NULL */
+    struct mdl_pstate *p;     /* packed fp32 weights (pweights.c) */
 } mdl_model;
 
 /* Opens `dir` (config.json + model.safetensors), binds the tensors of `towers` (MDL_TOWER_*)
@@ -38,8 +40,8 @@ void mdl_model_close(mdl_model *m);
 
 /* ---- Precision of the linear layers (precision.c) ------------------------------------------
  * mdl_model_open starts at $CLIPDEX_PRECISION (fp32 when unset; an unknown name fails the open).
- * mdl_model_set_precision changes it (not while a tower runs on this model): fp32 runs OpenBLAS
- * sgemm exactly as before; int10 / int8 run every linear layer of both towers (text Wqkv,
+ * mdl_model_set_precision changes it (not while a tower runs on this model): fp32 runs sgemm or
+ * the packed kernel (below); int10 / int8 run every linear layer of both towers (text Wqkv,
  * out_proj, gated_layers, wo; vision patch embedding, q/k/v, proj, w1, w2, w3) through
  * mdl_qlinear. The integer weights are prepared on a tower's first call at that precision and
  * kept until close or a switch to the other integer precision (a switch to fp32 keeps them, so
@@ -66,6 +68,47 @@ int mdl_model_linear(mdl_model *m, const mdl_qweight *qw, mdl_qworkspace *ws, co
 
 /* Frees the prepared integer weights (mdl_model_close calls it). */
 void mdl_model_qstate_free(mdl_model *m);
+
+/* ---- Packed fp32 weights (pweights.c) -------------------------------------------------------
+ * At fp32 every linear layer runs mdl_plinear (pgemm.h) on weights packed on the tower's first
+ * fp32 call; after packing a matrix its pages of the file mapping are released
+ * (mdl_st_release), so the packed copy replaces the mapped one in memory instead of doubling it
+ * (anything reading the fp32 pointers later, e.g. the integer preparation, refaults them from
+ * the file). $CDX_MODEL_GEMM (read on every call) chooses: unset or "auto" packs the text tower
+ * and leaves the vision tower on OpenBLAS sgemm over the mapped weights (the faster of the two
+ * for each, as measured); "packed" packs both; "openblas" packs neither. */
+#define MDL_GEMM_ENV "CDX_MODEL_GEMM"
+
+typedef struct mdl_ptext_layer {
+    mdl_pweight wqkv, attn_out, gated, mlp_out;
+} mdl_ptext_layer;
+
+typedef struct mdl_pvision_block {
+    mdl_pweight wq, wk, wv, proj, w1, w2, w3;
+} mdl_pvision_block;
+
+/* Creates the (empty) packed state; mdl_model_open calls it. */
+int mdl_model_pstate_new(mdl_model *m, cdx_error *err);
+/* Frees the packed weights (mdl_model_close calls it). */
+void mdl_model_pstate_free(mdl_model *m);
+
+/* Whether the fp32 layers of `tower` (MDL_TOWER_TEXT or MDL_TOWER_VISION) use packed weights
+ * now: fp32 precision and $CDX_MODEL_GEMM as above. */
+int mdl_model_packed_active(const mdl_model *m, int tower);
+
+/* A tower's packed weights (packing them on first use), or NULL when not active. */
+int mdl_model_ptext(mdl_model *m, const mdl_ptext_layer **out, cdx_error *err);
+int mdl_model_pvision(mdl_model *m, const mdl_pweight **patch, const mdl_pvision_block **out,
+                      cdx_error *err);
+
+/* Bytes held by packed fp32 weights. */
+size_t mdl_model_pbytes(const mdl_model *m);
+
+/* y = x · wᵀ + bias (x rows ldx apart, y rows ldy apart) on the packed `pw` when non-NULL, else
+ * through OpenBLAS on the fp32 `w`. */
+void mdl_model_flinear(mdl_model *m, const mdl_pweight *pw, const float *x, size_t ldx,
+                       size_t rows, size_t k, const float *w, size_t n, const float *bias, float *y,
+                       size_t ldy);
 
 /* A hook the towers call with intermediate activations (rows x cols floats, row-major), named
  * as the reference names them ("text.emb_ln_out", "text.layer0_out", ...). For tests. */

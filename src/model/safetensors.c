@@ -417,6 +417,17 @@ const mdl_tensor *mdl_st_at(const mdl_safetensors *st, size_t i) {
 
 const char *mdl_st_path(const mdl_safetensors *st) { return st->path; }
 
+void mdl_st_release(const mdl_safetensors *st, const void *p, size_t bytes) {
+    if (!st || !st->mapped || !p) return;
+    uintptr_t base = (uintptr_t)st->bytes, lo = (uintptr_t)p;
+    if (lo < base || lo - base > st->size || bytes > st->size - (lo - base)) return;
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096u;
+    uintptr_t start = (lo + page - 1) / page * page, end = (lo + bytes) / page * page;
+    /* MAP_PRIVATE, PROT_READ: the pages were never written, so they refault from the file */
+    if (end > start) (void)madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
 size_t mdl_st_converted_bytes(const mdl_safetensors *st) {
     return st->converted_floats * sizeof(float);
 }

@@ -63,6 +63,12 @@ const char *mdl_st_path(const mdl_safetensors *st);
 /* Bytes of float32 memory allocated for converted (F16/BF16 or misaligned F32) tensors. */
 size_t mdl_st_converted_bytes(const mdl_safetensors *st);
 
+/* Drops the resident pages wholly inside [p, p + bytes) when they belong to the read-only file
+ * mapping (a caller that copied a tensor elsewhere no longer pays for it twice); later reads
+ * fault them back in from the file, so the data never changes. No-op for memory-backed files,
+ * converted tensors and ranges outside the mapping. */
+void mdl_st_release(const mdl_safetensors *st, const void *p, size_t bytes);
+
 /* "F32", "BF16", ... */
 const char *mdl_dtype_name(mdl_dtype dt);
 

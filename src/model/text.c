@@ -182,11 +182,25 @@ static void txt_embed_tokens(const mdl_model *m, const int32_t *ids, const txt_l
     m->k->layer_norm(x, x, T, H, w->emb_ln_g, w->emb_ln_b, m->config.text.layer_norm_eps);
 }
 
-/* One layer's integer weights (NULL at fp32) and the scratch of its integer products. */
+/* One layer's integer weights (NULL at fp32), the scratch of its integer products, and its
+ * packed fp32 weights (NULL when not packed: OpenBLAS on the mapped weights). */
 typedef struct txt_q {
     const mdl_qtext_layer *w;
     mdl_qworkspace *ws;
+    const mdl_ptext_layer *p;
 } txt_q;
+
+/* The fp32 twin of a txt_q field: packed when the layer has packed weights, else NULL. */
+#define TXT_PW(q, field) ((q).p ? &(q).p->field : NULL)
+
+/* y = x · wᵀ + bias at the model's precision: integer, else packed fp32, else sgemm. */
+static int txt_linear(mdl_model *m, txt_q q, const mdl_qweight *qw, const mdl_pweight *pw,
+                      const float *x, size_t rows, size_t k, const float *w, size_t n,
+                      const float *bias, float *y, cdx_error *err) {
+    if (qw) return mdl_model_linear(m, qw, q.ws, x, rows, k, w, n, bias, y, err);
+    mdl_model_flinear(m, pw, x, k, rows, k, w, n, bias, y, n);
+    return CDX_OK;
+}
 
 /* x = LN2(x + wo · geglu(gated · x)), in row chunks. */
 static int txt_mlp(mdl_model *m, const mdl_text_layer *L, txt_q q, txt_buffers *b, size_t T,
@@ -194,13 +208,13 @@ static int txt_mlp(mdl_model *m, const mdl_text_layer *L, txt_q q, txt_buffers *
     const size_t H = (size_t)m->config.text.hidden, I = (size_t)m->config.text.intermediate;
     for (size_t r0 = 0; r0 < T; r0 += TXT_MLP_ROWS) {
         size_t rows = T - r0 < TXT_MLP_ROWS ? T - r0 : TXT_MLP_ROWS;
-        int rc = mdl_model_linear(m, q.w ? &q.w->gated : NULL, q.ws, b->x + r0 * H, rows, H,
-                                  L->w_gated, 2 * I, NULL, b->mlp, err);
+        int rc = txt_linear(m, q, q.w ? &q.w->gated : NULL, TXT_PW(q, gated), b->x + r0 * H,
+                            rows, H, L->w_gated, 2 * I, NULL, b->mlp, err);
         if (rc) return rc;
         for (size_t r = 0; r < rows; r++) m->k->gelu_mul(b->mlp + r * 2 * I, b->mlp + r * 2 * I + I, I);
         if (!q.w) {
-            mdl_linear_ld(m->exec, b->mlp, 2 * I, rows, I, L->w_mlp_out, H, L->b_mlp_out,
-                          b->tmp + r0 * H, H);
+            mdl_model_flinear(m, TXT_PW(q, mlp_out), b->mlp, 2 * I, rows, I, L->w_mlp_out, H,
+                              L->b_mlp_out, b->tmp + r0 * H, H);
             continue;
         }
         /* the integer layer reads packed rows: move each GEGLU half to row r * I */
@@ -218,14 +232,14 @@ static int txt_layer(mdl_model *m, const mdl_text_layer *L, txt_q q, txt_buffers
                      txt_attn_job *job, size_t B, cdx_error *err) {
     const size_t H = (size_t)m->config.text.hidden, T = job->lay->total;
     const float eps = m->config.text.layer_norm_eps;
-    int rc = mdl_model_linear(m, q.w ? &q.w->wqkv : NULL, q.ws, b->x, T, H, L->wqkv, 3 * H,
-                              L->bqkv, b->qkv, err);
+    int rc = txt_linear(m, q, q.w ? &q.w->wqkv : NULL, TXT_PW(q, wqkv), b->x, T, H, L->wqkv,
+                        3 * H, L->bqkv, b->qkv, err);
     if (rc) return rc;
     mdl_exec_parallel(m->exec, B * (size_t)m->config.text.heads, 1, txt_attn_range, job);
     if (atomic_load(&job->failed))
         return cdx_fail(err, CDX_ENOMEM, "text: out of memory for attention scores");
-    rc = mdl_model_linear(m, q.w ? &q.w->attn_out : NULL, q.ws, b->ctx, T, H, L->w_attn_out, H,
-                          L->b_attn_out, b->tmp, err);
+    rc = txt_linear(m, q, q.w ? &q.w->attn_out : NULL, TXT_PW(q, attn_out), b->ctx, T, H,
+                    L->w_attn_out, H, L->b_attn_out, b->tmp, err);
     if (rc) return rc;
     m->k->add(b->tmp, b->x, T * H);
     m->k->layer_norm(b->tmp, b->x, T, H, L->ln1_g, L->ln1_b, eps);
@@ -254,6 +268,9 @@ int mdl_text_forward(mdl_model *m, const int32_t *ids, const int32_t *mask, size
     const mdl_qtext_layer *qlayers = NULL; /* integer weights, NULL at fp32 */
     rc = mdl_model_qtext(m, &qlayers, err);
     if (rc) return rc;
+    const mdl_ptext_layer *players = NULL; /* packed fp32 weights, NULL when not in use */
+    rc = mdl_model_ptext(m, &players, err);
+    if (rc) return rc;
     mdl_qworkspace ws = {0};
     txt_layout lay;
     txt_buffers buf;
@@ -275,7 +292,7 @@ int mdl_text_forward(mdl_model *m, const int32_t *ids, const int32_t *mask, size
     txt_attn_job job = {.m = m, .buf = &buf, .lay = &lay, .slopes = slopes};
     atomic_init(&job.failed, 0);
     for (int i = 0; i < c->layers && !rc; i++) {
-        txt_q q = {qlayers ? &qlayers[i] : NULL, &ws};
+        txt_q q = {qlayers ? &qlayers[i] : NULL, &ws, players ? &players[i] : NULL};
         rc = txt_layer(m, &m->weights.text.layers[i], q, &buf, &job, B, err);
         if (!rc && trace) {
             char name[48];

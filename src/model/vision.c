@@ -32,12 +32,16 @@ typedef struct vis_tower {
     float *rope_cos, *rope_sin; /* [grid * grid, head_width] */
     const mdl_qweight *qpatch;  /* integer weights (mdl_model_set_precision), NULL at fp32 */
     const mdl_qvision_block *qblocks;
+    const mdl_pweight *ppatch;  /* packed fp32 weights, NULL when not in use (OpenBLAS) */
+    const mdl_pvision_block *pblocks;
     mdl_qworkspace *ws;         /* scratch of the integer products */
     cdx_error *err;             /* where a failing step reports */
 } vis_tower;
 
 /* The integer twin of a block's matrix, or NULL at fp32. */
 #define VIS_QW(qb, field) ((qb) ? &(qb)->field : NULL)
+/* Its packed fp32 twin, or NULL. */
+#define VIS_PW(pb, field) ((pb) ? &(pb)->field : NULL)
 
 /* Activations of one pass of n images (T = n * tokens rows). */
 typedef struct vis_bufs {
@@ -79,6 +83,7 @@ static int vis_open(mdl_model *m, vis_tower *v, cdx_error *err) {
     v->kern = m->k ? m->k : mdl_kernels_best();
     v->err = err;
     rc = mdl_model_qvision(m, &v->qpatch, &v->qblocks, err);
+    if (!rc) rc = mdl_model_pvision(m, &v->ppatch, &v->pblocks, err);
     if (rc) return rc;
     const int grid = v->cfg.image_size / v->cfg.patch_size;
     const size_t tab = (size_t)grid * (size_t)grid * (size_t)v->cfg.head_width;
@@ -145,19 +150,24 @@ static void vis_silu_mul(const vis_tower *v, mdl_exec *ex, float *a, const float
     mdl_exec_parallel(ex, n, 4096, ew_range, &j);
 }
 
-/* y = x · wᵀ + bias through sgemm, or through the integer layer qw when non-NULL. */
-static int vis_linear(const vis_tower *v, mdl_exec *ex, const mdl_qweight *qw, const float *x,
-                      size_t rows, size_t k, const float *w, size_t n, const float *bias, float *y) {
+/* y = x · wᵀ + bias through the integer layer qw when non-NULL, else the packed pw when
+ * non-NULL, else sgemm. */
+static int vis_linear(const vis_tower *v, mdl_exec *ex, const mdl_qweight *qw,
+                      const mdl_pweight *pw, const float *x, size_t rows, size_t k, const float *w,
+                      size_t n, const float *bias, float *y) {
     if (!qw) {
-        mdl_linear(ex, x, rows, k, w, n, bias, y);
+        if (pw) mdl_plinear(ex, x, k, rows, pw, bias, y, n);
+        else mdl_linear(ex, x, rows, k, w, n, bias, y);
         return CDX_OK;
     }
     return mdl_qlinear(x, rows, k, qw, bias, y, mdl_exec_pool(ex), v->ws, v->err);
 }
 
-/* One product of vis_linear_shared: the fp32 weights, the integer twin (NULL at fp32), output. */
+/* One product of vis_linear_shared: the integer twin (NULL at fp32), the packed fp32 weights
+ * (NULL: sgemm), the fp32 weights, the output. */
 typedef struct vis_product {
     const mdl_qweight *qw;
+    const mdl_pweight *pw; /* packed fp32 weights, or NULL (sgemm) */
     const float *w;
     size_t n;
     const float *bias;
@@ -170,7 +180,7 @@ static int vis_linear_shared(const vis_tower *v, mdl_exec *ex, const float *x, s
                              size_t k, const vis_product *p, size_t count) {
     if (!p[0].qw) {
         for (size_t i = 0; i < count; i++) {
-            int rc = vis_linear(v, ex, NULL, x, rows, k, p[i].w, p[i].n, p[i].bias, p[i].y);
+            int rc = vis_linear(v, ex, NULL, p[i].pw, x, rows, k, p[i].w, p[i].n, p[i].bias, p[i].y);
             if (rc) return rc;
         }
         return CDX_OK;
@@ -241,20 +251,22 @@ static void vis_rope(const vis_tower *v, float *x, size_t n, size_t tokens) {
 /* The part of a block after attention, over m rows: x += proj(inner_ln(o)); x += w3(ffn_ln(
  * silu(w1 h) * w2 h)) with h = LN2(x). Uses b->h, b->a, b->b as scratch; o is overwritten. */
 static int vis_block_tail(const vis_tower *v, mdl_exec *ex, const mdl_vision_block *blk,
-                          const mdl_qvision_block *qb, float *x, float *o, size_t m, vis_bufs *b) {
+                          const mdl_qvision_block *qb, const mdl_pvision_block *pb, float *x,
+                          float *o, size_t m, vis_bufs *b) {
     const size_t W = (size_t)v->cfg.width, M = (size_t)v->cfg.mlp_hidden;
     vis_layer_norm(v, ex, o, o, m, W, blk->inner_ln_g, blk->inner_ln_b);
-    int rc = vis_linear(v, ex, VIS_QW(qb, proj), o, m, W, blk->w_proj, W, blk->b_proj, b->h);
+    int rc = vis_linear(v, ex, VIS_QW(qb, proj), VIS_PW(pb, proj),
+                        o, m, W, blk->w_proj, W, blk->b_proj, b->h);
     if (rc) return rc;
     vis_add(v, ex, x, b->h, m * W);
     vis_layer_norm(v, ex, x, b->h, m, W, blk->ln2_g, blk->ln2_b);
-    const vis_product mlp[2] = {{VIS_QW(qb, w1), blk->w1, M, blk->b1, b->a},
-                                {VIS_QW(qb, w2), blk->w2, M, blk->b2, b->b}};
+    const vis_product mlp[2] = {{VIS_QW(qb, w1), VIS_PW(pb, w1), blk->w1, M, blk->b1, b->a},
+                                {VIS_QW(qb, w2), VIS_PW(pb, w2), blk->w2, M, blk->b2, b->b}};
     rc = vis_linear_shared(v, ex, b->h, m, W, mlp, 2);
     if (rc) return rc;
     vis_silu_mul(v, ex, b->a, b->b, m * M);
     vis_layer_norm(v, ex, b->a, b->a, m, M, blk->ffn_ln_g, blk->ffn_ln_b);
-    rc = vis_linear(v, ex, VIS_QW(qb, w3), b->a, m, M, blk->w3, W, blk->b3, o);
+    rc = vis_linear(v, ex, VIS_QW(qb, w3), VIS_PW(pb, w3), b->a, m, M, blk->w3, W, blk->b3, o);
     if (rc) return rc;
     vis_add(v, ex, x, o, m * W);
     return CDX_OK;
@@ -265,18 +277,19 @@ static int vis_block_full(const vis_tower *v, mdl_exec *ex, int layer, size_t n,
                           vis_bufs *b) {
     const mdl_vision_block *blk = &v->w->blocks[layer];
     const mdl_qvision_block *qb = v->qblocks ? &v->qblocks[layer] : NULL;
+    const mdl_pvision_block *pb = v->pblocks ? &v->pblocks[layer] : NULL;
     const size_t W = (size_t)v->cfg.width, T = n * tokens;
     vis_layer_norm(v, ex, b->x, b->h, T, W, blk->ln1_g, blk->ln1_b);
-    const vis_product qkv[3] = {{VIS_QW(qb, wq), blk->wq, W, blk->q_bias, b->q},
-                                {VIS_QW(qb, wk), blk->wk, W, NULL, b->k},
-                                {VIS_QW(qb, wv), blk->wv, W, blk->v_bias, b->v}};
+    const vis_product qkv[3] = {{VIS_QW(qb, wq), VIS_PW(pb, wq), blk->wq, W, blk->q_bias, b->q},
+                                {VIS_QW(qb, wk), VIS_PW(pb, wk), blk->wk, W, NULL, b->k},
+                                {VIS_QW(qb, wv), VIS_PW(pb, wv), blk->wv, W, blk->v_bias, b->v}};
     int rc = vis_linear_shared(v, ex, b->h, T, W, qkv, 3);
     if (rc) return rc;
     vis_rope(v, b->q, n, tokens);
     vis_rope(v, b->k, n, tokens);
     rc = vis_attention(v, ex, b->q, b->k, b->v, b->o, n, tokens, 0);
     if (rc) return rc;
-    return vis_block_tail(v, ex, blk, qb, b->x, b->o, T, b);
+    return vis_block_tail(v, ex, blk, qb, pb, b->x, b->o, T, b);
 }
 
 /* The last block when only the CLS rows are needed: keys and values for every token, the rest
@@ -285,10 +298,11 @@ static int vis_block_cls(const vis_tower *v, mdl_exec *ex, int layer, size_t n, 
                          vis_bufs *b, float *xc) {
     const mdl_vision_block *blk = &v->w->blocks[layer];
     const mdl_qvision_block *qb = v->qblocks ? &v->qblocks[layer] : NULL;
+    const mdl_pvision_block *pb = v->pblocks ? &v->pblocks[layer] : NULL;
     const size_t W = (size_t)v->cfg.width, T = n * tokens;
     vis_layer_norm(v, ex, b->x, b->h, T, W, blk->ln1_g, blk->ln1_b);
-    const vis_product kv[2] = {{VIS_QW(qb, wk), blk->wk, W, NULL, b->k},
-                               {VIS_QW(qb, wv), blk->wv, W, blk->v_bias, b->v}};
+    const vis_product kv[2] = {{VIS_QW(qb, wk), VIS_PW(pb, wk), blk->wk, W, NULL, b->k},
+                               {VIS_QW(qb, wv), VIS_PW(pb, wv), blk->wv, W, blk->v_bias, b->v}};
     int rc = vis_linear_shared(v, ex, b->h, T, W, kv, 2);
     if (rc) return rc;
     vis_rope(v, b->k, n, tokens);
@@ -297,10 +311,11 @@ static int vis_block_cls(const vis_tower *v, mdl_exec *ex, int layer, size_t n, 
         memcpy(b->o + i * W, b->h + i * tokens * W, W * sizeof(float));
     }
     /* CLS queries are not rotated. */
-    rc = vis_linear(v, ex, VIS_QW(qb, wq), b->o, n, W, blk->wq, W, blk->q_bias, b->q);
+    rc = vis_linear(v, ex, VIS_QW(qb, wq), VIS_PW(pb, wq),
+                    b->o, n, W, blk->wq, W, blk->q_bias, b->q);
     if (!rc) rc = vis_attention(v, ex, b->q, b->k, b->v, b->o, n, tokens, 1);
     if (rc) return rc;
-    return vis_block_tail(v, ex, blk, qb, xc, b->o, n, b);
+    return vis_block_tail(v, ex, blk, qb, pb, xc, b->o, n, b);
 }
 
 /* ---- Forward ----------------------------------------------------------------------------- */
@@ -345,8 +360,8 @@ static int vis_embed(const vis_tower *v, mdl_exec *ex, const float *pixels, size
     const size_t S = (size_t)c->image_size, tokens = G2 + 1;
     for (size_t i = 0; i < n; i++)
         mdl_patchify(pixels + i * 3 * S * S, c->image_size, c->patch_size, b->patches + i * G2 * K);
-    int rc = vis_linear(v, ex, v->qpatch, b->patches, n * G2, K, v->w->patch_w, W, v->w->patch_b,
-                        b->h);
+    int rc = vis_linear(v, ex, v->qpatch, v->ppatch, b->patches, n * G2, K, v->w->patch_w, W,
+                        v->w->patch_b, b->h);
     if (rc) return rc;
     for (size_t i = 0; i < n; i++) {
         float *x = b->x + i * tokens * W;

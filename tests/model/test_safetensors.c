@@ -221,6 +221,46 @@ static void real_file_is_mapped(void **state) {
     free(dir);
 }
 
+/* mdl_st_release drops a mapped tensor's pages, yet reading it again gives the file's values
+ * (they refault from the file); on a memory-backed file and outside the mapping it does nothing. */
+static void released_pages_read_back_unchanged(void **state) {
+    (void)state;
+    static const spec big[] = {{"w", "F32", 2, {256, 300}}, {"b", "F32", 1, {7}}};
+    char *dir = make_temp_dir();
+    char path[1024];
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    size_t len;
+    uint8_t *buf = build(big, 2, NULL, &len);
+    size_t data = len - (256 * 300 + 7) * 4; /* where the tensor bytes start */
+    for (size_t i = 0; i < 256 * 300 + 7; i++) {
+        float v = (float)i * 0.25f;
+        memcpy(buf + data + 4 * i, &v, 4);
+    }
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, len, f), len);
+    fclose(f);
+    mdl_safetensors *st = NULL, *mem = NULL;
+    cdx_error err = {0};
+    assert_int_equal(mdl_st_open(path, &st, &err), CDX_OK);
+    assert_int_equal(mdl_st_open_memory(buf, len, "mem", &mem, &err), CDX_OK);
+    const mdl_safetensors *both[] = {st, mem};
+    for (int k = 0; k < 2; k++) {
+        const float *w = mdl_st_find(both[k], "w")->f32, *b = mdl_st_find(both[k], "b")->f32;
+        assert_true(w[1000] == 250.0f); /* resident now */
+        mdl_st_release(both[k], w, 256 * 300 * sizeof(float));
+        mdl_st_release(both[k], &err, sizeof err); /* not in the file: ignored */
+        mdl_st_release(both[k], w, (size_t)1 << 40); /* past the end: ignored */
+        for (size_t i = 0; i < 256 * 300; i++) assert_true(w[i] == (float)i * 0.25f);
+        for (size_t i = 0; i < 7; i++) assert_true(b[i] == (float)(256 * 300 + i) * 0.25f);
+    }
+    mdl_st_close(st);
+    mdl_st_close(mem);
+    free(buf);
+    remove_tree(dir);
+    free(dir);
+}
+
 /* A complete text tower for hidden 4, 1 layer, 2 heads, intermediate 6, vocab 8. */
 #define TP "text_model.transformer."
 #define LP TP "encoder.layers.0."
@@ -344,6 +384,7 @@ int main(void) {
         cmocka_unit_test(overlapping_offsets_refused),
         cmocka_unit_test(wrong_dtype_or_size_refused),
         cmocka_unit_test(real_file_is_mapped),
+        cmocka_unit_test(released_pages_read_back_unchanged),
         cmocka_unit_test(bind_names_missing_misshaped_and_integer_tensors),
         cmocka_unit_test(config_defaults_and_overrides),
     };

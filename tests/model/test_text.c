@@ -2,7 +2,7 @@
  * test_text.c — the text tower's contract on a small random model written here (hidden 12,
  * 2 layers, 6 heads, vocab 50): ALiBi slopes follow the published rule (12 and 6 heads), outputs
  * have unit norm, a padded batch row equals the sequence run alone (right or left padded),
- * thread counts agree, masks default to ids != [PAD], and bad input (ids outside the vocabulary, a row without tokens, a
+ * thread counts agree, packed fp32 equals OpenBLAS, masks default to ids != [PAD], and bad input (ids outside the vocabulary, a row without tokens, a
  * model opened without the text tower, a missing directory) fails with a message. Equality with
  * the PyTorch reference is test_text_ref.sh's job.
  */
@@ -183,6 +183,36 @@ static void padded_rows_equal_single_runs_and_threads_agree(void **state) {
     mdl_model_close(m3);
 }
 
+/* fp32 on packed weights (the default) equals OpenBLAS sgemm on the mapped weights
+ * (CDX_MODEL_GEMM=openblas) within fp32 rounding; the packed copy is counted; an int10 trip
+ * (which reads the fp32 weights again after packing released their pages) leaves fp32 unchanged. */
+static void packed_fp32_equals_openblas_and_survives_an_integer_trip(void **state) {
+    (void)state;
+    cdx_error err = {0};
+    mdl_model *m = NULL;
+    assert_int_equal(mdl_model_open(model_dir, MDL_TOWER_TEXT, 2, &m, &err), CDX_OK);
+    enum { B = 2, S = 7 };
+    int32_t ids[B * S];
+    for (int i = 0; i < B * S; i++) ids[i] = 1 + (5 * i) % (V - 1);
+    float blas[B * H], packed[B * H], again[B * H], q[B * H];
+    setenv(MDL_GEMM_ENV, "openblas", 1);
+    assert_int_equal(mdl_text_embed(m, ids, NULL, B, S, blas, &err), CDX_OK);
+    assert_int_equal(mdl_model_pbytes(m), 0);
+    unsetenv(MDL_GEMM_ENV);
+    assert_true(mdl_model_packed_active(m, MDL_TOWER_TEXT));
+    assert_int_equal(mdl_text_embed(m, ids, NULL, B, S, packed, &err), CDX_OK);
+    /* 2 layers of Wqkv, out_proj, gated, wo with n rounded up to 16 columns */
+    assert_int_equal(mdl_model_pbytes(m), 2 * 4 * (48 * H + 16 * H + 48 * H + 16 * I));
+    max_abs_diff_below(blas, packed, B * H, 1e-5f);
+    assert_int_equal(mdl_model_set_precision(m, MDL_PREC_INT10, &err), CDX_OK);
+    assert_false(mdl_model_packed_active(m, MDL_TOWER_TEXT));
+    assert_int_equal(mdl_text_embed(m, ids, NULL, B, S, q, &err), CDX_OK);
+    assert_int_equal(mdl_model_set_precision(m, MDL_PREC_FP32, &err), CDX_OK);
+    assert_int_equal(mdl_text_embed(m, ids, NULL, B, S, again, &err), CDX_OK);
+    max_abs_diff_below(packed, again, B * H, 0.0f);
+    mdl_model_close(m);
+}
+
 static void bad_input_fails_with_a_message(void **state) {
     (void)state;
     cdx_error err = {0};
@@ -213,6 +243,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(alibi_slopes_follow_the_published_rule),
         cmocka_unit_test(padded_rows_equal_single_runs_and_threads_agree),
+        cmocka_unit_test(packed_fp32_equals_openblas_and_survives_an_integer_trip),
         cmocka_unit_test(bad_input_fails_with_a_message),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

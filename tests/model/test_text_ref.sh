@@ -2,7 +2,8 @@
 # test_text_ref.sh — the C text tower against the PyTorch reference (tests/model/reference): for
 # tiny models of several seeds and one full-size model, random weights written by the reference,
 # every recorded intermediate (text.emb_ln_out, text.layerN_out), the pooled and normalised
-# embeddings of a padded batch, and each sequence run alone must agree within 1e-4 (cdx_text_ref);
+# embeddings of a padded batch, and each sequence run alone must agree within 1e-4 (cdx_text_ref),
+# with the packed fp32 kernel (the default) and once with OpenBLAS (CDX_MODEL_GEMM=openblas);
 # also a tiny model stored as F16 against the reference run on the F16-rounded weights.
 # Skips (77) without torch in /usr/bin/python3; the full-size model (~890 MB) also needs 3 GB free.
 set -euo pipefail
@@ -24,6 +25,10 @@ check() { # check CONFIG SEED THREADS
 check tiny 0 1
 check tiny 1 2
 check tiny 7 3
+# the same tower with OpenBLAS sgemm on the mapped weights instead of the packed fp32 kernel
+export CDX_MODEL_GEMM=openblas
+check tiny 1 2
+unset CDX_MODEL_GEMM
 
 # F16 weights (converted to F32 at load) against the reference on the same F16-rounded weights
 "$py" "$ref" make --config tiny --seed 4 --out "$tmp/f32" >/dev/null
