@@ -136,7 +136,7 @@ int main(int argc, char **argv) {
             printf("OpenBLAS sgemm (%zux%zux%zu) on the same %d threads: %.1f GFLOP/s; the tower "
                    "(fp32 GEMM: %s) reaches %.0f%% of it\n",
                    rows, W, M, threads, g,
-                   mdl_model_packed_active(m, MDL_TOWER_VISION) ? "packed" : "OpenBLAS",
+                   mdl_model_pbytes(m) ? "packed" : "OpenBLAS", /* only vision runs here */
                    100.0 * gf * batch / (ms / 1e3) / g);
             /* the packed kernel (pgemm.h) on the same product, weights packed beforehand */
             mdl_pweight pw;

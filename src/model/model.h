@@ -75,8 +75,9 @@ void mdl_model_qstate_free(mdl_model *m);
  * (mdl_st_release), so the packed copy replaces the mapped one in memory instead of doubling it
  * (anything reading the fp32 pointers later, e.g. the integer preparation, refaults them from
  * the file). $CDX_MODEL_GEMM (read on every call) chooses: unset or "auto" packs the text tower
- * and leaves the vision tower on OpenBLAS sgemm over the mapped weights (the faster of the two
- * for each, as measured); "packed" packs both; "openblas" packs neither. */
+ * and, for the vision tower, times OpenBLAS sgemm and the packed kernel once on a layer-shaped
+ * product and packs only if the packed kernel is clearly faster (it is several times faster
+ * where OpenBLAS lacks kernels for the CPU); "packed" packs both; "openblas" packs neither. */
 #define MDL_GEMM_ENV "CDX_MODEL_GEMM"
 
 typedef struct mdl_ptext_layer {

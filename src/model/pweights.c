@@ -3,10 +3,12 @@
  * fp32 call (every matrix in parallel over the model's pool, under a lock so concurrent first
  * calls pack once), each matrix's mapped pages released right after it is packed so peak memory
  * stays near one copy of the weights, and mdl_model_flinear, the fp32 linear layer of the towers.
+ * Under $CDX_MODEL_GEMM=auto the vision tower times both GEMMs once on a layer-shaped product.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/error.h"
 #include "model/model.h"
@@ -17,6 +19,7 @@ struct mdl_pstate {
     mdl_pweight patch;
     mdl_pvision_block *vision; /* [vision layers] or NULL */
     size_t bytes;
+    int vision_auto; /* auto mode's choice for vision: -1 not timed yet, 0 OpenBLAS, 1 packed */
 };
 
 typedef struct pack_item {
@@ -128,6 +131,7 @@ int mdl_model_pstate_new(mdl_model *m, cdx_error *err) {
         m->p = NULL;
         return cdx_fail(err, CDX_ENOMEM, "model: cannot create a lock");
     }
+    m->p->vision_auto = -1;
     return CDX_OK;
 }
 
@@ -163,8 +167,55 @@ int mdl_model_packed_active(const mdl_model *m, int tower) {
     if (gemm && strcmp(gemm, "packed") == 0) return 1;
     /* measured (readme-pgemm): packed wins on the text tower's ~128 rows, where OpenBLAS
      * re-packing the weights on every call costs most; at the vision tower's ~1600 rows
-     * OpenBLAS's own blocking is a few percent faster */
-    return tower == MDL_TOWER_TEXT;
+     * OpenBLAS's own blocking is a few percent faster on a CPU it has kernels for, and several
+     * times slower on one it does not know (Debian's 0.3.21 on a Sapphire Rapids Xeon): the
+     * vision tower's choice is timed once (pw_time_vision) */
+    if (tower == MDL_TOWER_TEXT) return 1;
+    return m->p->vision_auto == 1;
+}
+
+static double pw_now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Auto mode, vision: times OpenBLAS and the packed kernel on one product shaped like the
+ * tower's (256 rows x width x width, best of 5 each after a warm-up, interleaved, on the model's
+ * pool) and keeps the packed kernel only when it is clearly faster (>= 1.5x: on the whole tower
+ * it loses a few percent at parity, so a tie goes to OpenBLAS; where OpenBLAS has no kernels
+ * for the CPU the packed one is ~3.5x faster). Only speed depends on it: both are checked
+ * against the reference. Called with p->lock held. */
+static void pw_time_vision(mdl_model *m) {
+    struct mdl_pstate *p = m->p;
+    const size_t R = 256, K = (size_t)m->config.vision.width, N = K;
+    p->vision_auto = 0;
+    float *x = malloc(R * K * sizeof *x), *w = malloc(N * K * sizeof *w);
+    float *y = malloc(R * N * sizeof *y);
+    mdl_pweight pw;
+    memset(&pw, 0, sizeof pw);
+    cdx_error ignored;
+    if (x && w && y) {
+        for (size_t i = 0; i < R * K; i++) x[i] = (float)(i % 97) * 0.01f - 0.48f;
+        for (size_t i = 0; i < N * K; i++) w[i] = (float)(i % 89) * 0.001f - 0.044f;
+        if (mdl_pweight_pack(w, N, K, &pw, &ignored) == CDX_OK) {
+            double blas = 1e30, packed = 1e30;
+            for (int rep = -1; rep < 5; rep++) { /* rep -1 warms both up, untimed */
+                double t0 = pw_now_ms();
+                mdl_linear(m->exec, x, R, K, w, N, NULL, y);
+                double t1 = pw_now_ms();
+                mdl_plinear(m->exec, x, K, R, &pw, NULL, y, N);
+                double t2 = pw_now_ms();
+                if (rep >= 0 && t1 - t0 < blas) blas = t1 - t0;
+                if (rep >= 0 && t2 - t1 < packed) packed = t2 - t1;
+            }
+            p->vision_auto = packed * 1.5 <= blas;
+            mdl_pweight_free(&pw);
+        }
+    }
+    free(x);
+    free(w);
+    free(y);
 }
 
 int mdl_model_ptext(mdl_model *m, const mdl_ptext_layer **out, cdx_error *err) {
@@ -181,6 +232,12 @@ int mdl_model_pvision(mdl_model *m, const mdl_pweight **patch, const mdl_pvision
                       cdx_error *err) {
     *out = NULL;
     *patch = NULL;
+    const char *gemm = getenv(MDL_GEMM_ENV);
+    if (m && m->p && m->precision == MDL_PREC_FP32 && (!gemm || strcmp(gemm, "auto") == 0)) {
+        pthread_mutex_lock(&m->p->lock);
+        if (m->p->vision_auto < 0) pw_time_vision(m);
+        pthread_mutex_unlock(&m->p->lock);
+    }
     if (!mdl_model_packed_active(m, MDL_TOWER_VISION)) return CDX_OK;
     pthread_mutex_lock(&m->p->lock);
     int rc = m->p->vision ? CDX_OK : pack_vision(m, err);
