@@ -438,17 +438,15 @@ static void test_undecodable_files_are_reported_and_the_others_indexed(void **st
     cdx_embedder_free(&fe->base);
 }
 
-static void test_recipe_table_is_appended_and_matched_by_file_name(void **state)
+/* Writes a recipe-schema table (file_id, file_name, vector only) with one row for `path`. */
+static void make_recipe_table(fixture *fx, const char *path)
 {
-    fixture *fx = *state;
     static const cdx_field recipe[] = {{"file_id", CDX_COLUMN_INT64, 0, 0},
                                        {"file_name", CDX_COLUMN_UTF8, 0, 0},
                                        {"vector", CDX_COLUMN_VECTOR_F32, 768, 0}};
     cdx_table *t;
     cdx_error err = {0};
     assert_int_equal(cdx_table_create(fx->db, "images", recipe, 3, CDX_CREATE, NULL, &t, &err), 0);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", fx->dir, kImages[0]);
     const char *names[] = {path};
     int64_t ids[] = {0};
     float vec[768] = {1.0f};
@@ -460,6 +458,16 @@ static void test_recipe_table_is_appended_and_matched_by_file_name(void **state)
     assert_int_equal(cdx_table_add(t, r, &err), 0);
     cdx_rows_free(r);
     cdx_table_close(t);
+}
+
+static void test_recipe_table_is_appended_and_matched_by_file_name(void **state)
+{
+    fixture *fx = *state;
+    cdx_table *t;
+    cdx_error err = {0};
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", fx->dir, kImages[0]);
+    make_recipe_table(fx, path);
     fake_embedder *fe = fake_new("jina-clip-v1", 768);
     cdx_index_summary sum;
     assert_int_equal(run(fx, fe, 0, 0, &sum, NULL, &err), 0);
@@ -488,28 +496,6 @@ static void test_dry_run_embeds_and_writes_nothing(void **state)
     assert_int_equal(sum.dry_run_tokens, NIMG * 1000); /* every thumbnail fits one 224 tile */
     struct stat st;
     assert_int_not_equal(stat(fx->db, &st), 0);
-}
-
-/* Writes a recipe-schema table (file_id, file_name, vector only) with one row for `path`. */
-static void make_recipe_table(fixture *fx, const char *path)
-{
-    static const cdx_field recipe[] = {{"file_id", CDX_COLUMN_INT64, 0, 0},
-                                       {"file_name", CDX_COLUMN_UTF8, 0, 0},
-                                       {"vector", CDX_COLUMN_VECTOR_F32, 768, 0}};
-    cdx_table *t;
-    cdx_error err = {0};
-    assert_int_equal(cdx_table_create(fx->db, "images", recipe, 3, CDX_CREATE, NULL, &t, &err), 0);
-    const char *names[] = {path};
-    int64_t ids[] = {0};
-    float vec[768] = {1.0f};
-    cdx_rows *r;
-    assert_int_equal(cdx_rows_new(t, &r, &err), 0);
-    assert_int_equal(cdx_rows_set_int64(r, "file_id", ids, 1, &err), 0);
-    assert_int_equal(cdx_rows_set_utf8(r, "file_name", names, 1, &err), 0);
-    assert_int_equal(cdx_rows_set_vector_f32(r, "vector", vec, 1, &err), 0);
-    assert_int_equal(cdx_table_add(t, r, &err), 0);
-    cdx_rows_free(r);
-    cdx_table_close(t);
 }
 
 static void test_recipe_table_change_is_counted_unverified_and_reembed_replaces_it(void **state)
