@@ -64,14 +64,27 @@ int main(int argc, char **argv) {
         float *x = malloc(s->m * s->k * sizeof *x), *w = malloc(s->n * s->k * sizeof *w);
         float *bias = malloc(s->n * sizeof *bias), *y = malloc(s->m * s->n * sizeof *y);
         mdl_pweight pw;
-        if (!x || !w || !bias || !y) return 1;
+        if (!x || !w || !bias || !y) {
+            free(x);
+            free(w);
+            free(bias);
+            free(y);
+            return 1;
+        }
         for (size_t j = 0; j < s->m * s->k; j++)
             x[j] = (float)(j % 17) * 0.01f;
         for (size_t j = 0; j < s->n * s->k; j++)
             w[j] = (float)(j % 13) * 0.01f;
         for (size_t j = 0; j < s->n; j++)
             bias[j] = 0.5f;
-        if (mdl_pweight_pack(w, s->n, s->k, &pw, &err)) return 1;
+        if (mdl_pweight_pack(w, s->n, s->k, &pw, &err)) {
+            fprintf(stderr, "bench_pgemm: %s\n", err.message);
+            free(x);
+            free(w);
+            free(bias);
+            free(y);
+            return 1;
+        }
         double rate[2];
         bp_rates(ex, s, x, w, &pw, bias, y, reps, rate);
         double blas = rate[0], packed = rate[1];

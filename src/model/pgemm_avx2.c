@@ -12,7 +12,9 @@
 #define PG_AVX2 __attribute__((target("avx2,fma")))
 #define PG_INLINE __attribute__((always_inline)) inline
 
-/* Row r of the tile exists when r < MR (a constant after inlining). */
+/* Row r of the tile exists when r < MR (a constant after inlining). The macros below paste
+ * their argument into names (a##r##0), so it cannot be parenthesised. */
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define PG_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 
 PG_AVX2 static PG_INLINE void pg_tile(const size_t MR, size_t kc, const float *a, const float *b,
@@ -46,6 +48,7 @@ PG_AVX2 static PG_INLINE void pg_tile(const size_t MR, size_t kc, const float *a
     PG_ROWS(PG_STORE)
 #undef PG_STORE
 }
+// NOLINTEND(bugprone-macro-parentheses)
 
 PG_AVX2 static void pg_avx2_kernel(size_t mr, size_t kc, const float *a, const float *b, float *c,
                                    size_t ldc, const float *init) {

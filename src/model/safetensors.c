@@ -424,8 +424,11 @@ void mdl_st_release(const mdl_safetensors *st, const void *p, size_t bytes) {
     long ps = sysconf(_SC_PAGESIZE);
     uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096u;
     uintptr_t start = (lo + page - 1) / page * page, end = (lo + bytes) / page * page;
-    /* MAP_PRIVATE, PROT_READ: the pages were never written, so they refault from the file */
-    if (end > start) (void)madvise((void *)start, end - start, MADV_DONTNEED);
+    /* MAP_PRIVATE, PROT_READ: the pages were never written, so they refault from the file. The
+     * address is formed from the mapping's own pointer (no integer-to-pointer cast). */
+    if (end > start)
+        (void)madvise((void *)((const char *)st->bytes + (start - base)), end - start,
+                      MADV_DONTNEED);
 }
 
 size_t mdl_st_converted_bytes(const mdl_safetensors *st) {

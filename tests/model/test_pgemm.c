@@ -57,7 +57,7 @@ static void check_shape(mdl_exec *ex, mdl_pgemm_kernel kernel, size_t m, size_t 
                 assert_true(got == SENTINEL);
                 continue;
             }
-            double sum = bias ? bias[c] : 0.0, mag = bias ? fabs(bias[c]) : 0.0;
+            double sum = bias ? bias[c] : 0.0, mag = bias ? fabs((double)bias[c]) : 0.0;
             for (size_t i = 0; i < k; i++) {
                 sum += (double)x[r * ldx + i] * w[c * k + i];
                 mag += fabs((double)x[r * ldx + i] * w[c * k + i]);
@@ -120,7 +120,8 @@ static void test_avx2_close_to_scalar_twin(void **state) {
     const size_t m = 29, n = 70, kk = 777;
     float *x = rand_vec(m * kk), *w = rand_vec(n * kk), *bias = rand_vec(n);
     float *y1 = malloc(m * n * sizeof *y1), *y2 = malloc(m * n * sizeof *y2);
-    assert_true(y1 && y2);
+    assert_non_null(y1);
+    assert_non_null(y2);
     mdl_pweight pw;
     cdx_error err = {0};
     assert_int_equal(mdl_pweight_pack(w, n, kk, &pw, &err), CDX_OK);
