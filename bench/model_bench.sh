@@ -53,7 +53,7 @@ rm -f "$out"/ort_*.json
 onnx="$data/onnx"
 if [ "$ort" = 1 ]; then
   command -v node >/dev/null || { echo "model_bench: --ort needs node and npm" >&2; exit 2; }
-  "$py" -c 'import onnx' 2>/dev/null || { echo "model_bench: --ort needs python3-onnx (apt-get install python3-onnx)" >&2; exit 2; }
+  "$py" -c 'import onnx' 2>/dev/null || { echo "model_bench: --ort needs python3-onnx (scripts/deps.sh bench, or apt-get install python3-onnx)" >&2; exit 2; }
   [ -d "$root/bench/onnx/node_modules/onnxruntime-node" ] ||
     (cd "$root/bench/onnx" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
   if [ ! -s "$onnx/io.json" ]; then

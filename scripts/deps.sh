@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deps.sh [build|test|ci] — installs what clipdex needs on Debian (bookworm) when missing.
+# deps.sh [build|test|ci|bench] — installs what clipdex needs on Debian (bookworm) when missing.
 # As root it runs apt-get; otherwise it prints the exact `sudo apt-get install ...` line and stops.
 set -euo pipefail
 profile=${1:-build}
@@ -19,7 +19,9 @@ case "$profile" in
   build) ;;
   test) pkgs+=("${test_pkgs[@]}") ;;
   ci) pkgs+=("${test_pkgs[@]}" "${ci_pkgs[@]}") ;;
-  *) echo "usage: $0 [build|test|ci]" >&2; exit 2 ;;
+  # bench/model_bench.sh --ort exports the reference to ONNX (its npm peer installs itself)
+  bench) pkgs+=("${test_pkgs[@]}" python3-onnx) ;;
+  *) echo "usage: $0 [build|test|ci|bench]" >&2; exit 2 ;;
 esac
 
 missing=()
