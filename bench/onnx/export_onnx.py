@@ -12,7 +12,7 @@ ort_bench.mjs and torch_bench.py read, so every runtime sees the same inputs.
 
 Outputs in O: vision.onnx, text.onnx, io.json, io/*.bin
 Needs only Debian packages: python3-torch (1.13) and python3-onnx (1.12).
-Copied from the team's reference (../shared/reference/onnx/export_onnx.py) for
+Copied from the team's shared reference folder (reference/onnx/export_onnx.py) for
 bench/model_bench.sh --ort; only the path to jina_clip_ref.py changed.
 """
 

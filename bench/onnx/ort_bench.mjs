@@ -20,7 +20,7 @@
 // reference's outputs written by export_onnx.py: max |diff|, the largest
 // |reference| (for scale) and the worst cosine between normalised embeddings.
 //
-// Copied unchanged from the team's reference (../shared/reference/onnx/ort_bench.mjs); bench/
+// Copied unchanged from the team's shared reference folder (reference/onnx/ort_bench.mjs); bench/
 // model_bench.sh --ort runs it with ORT_NODE_MODULES=bench/onnx (npm ci there, package-lock.json).
 //
 // Module location: onnxruntime-node is require()d from $ORT_NODE_MODULES (a

@@ -22,7 +22,7 @@ MatMuls of a transformer (QDQ-free "integer ops" format):
 
   /usr/bin/python3 quantize_int8.py IN.onnx OUT.onnx [--per-channel]
 Needs python3-onnx (Debian) and NumPy only.
-Copied unchanged from the team's reference (../shared/reference/onnx/quantize_int8.py).
+Copied unchanged from the team's shared reference folder (reference/onnx/quantize_int8.py).
 """
 
 import argparse
