@@ -185,8 +185,9 @@ static int vis_linear_shared(const vis_tower *v, mdl_exec *ex, const float *x, s
         }
         return CDX_OK;
     }
-    mdl_qproduct q[3];
-    for (size_t i = 0; i < count && i < 3; i++) q[i] = (mdl_qproduct){p[i].qw, p[i].bias, p[i].y};
+    mdl_qproduct q[MDL_QLINEAR_MAX_PRODUCTS];
+    for (size_t i = 0; i < count && i < MDL_QLINEAR_MAX_PRODUCTS; i++)
+        q[i] = (mdl_qproduct){p[i].qw, p[i].bias, p[i].y};
     return mdl_qlinear_many(x, rows, k, q, count, mdl_exec_pool(ex), v->ws, v->err);
 }
 

@@ -57,6 +57,20 @@ static void assert_fails_naming_file(const enc_t *tree, lance_type type, uint32_
     assert_non_null(strstr(err.message, "bad.lance"));
 }
 
+/* A flat encoding of `bits`-bit values in page buffer `index`, built in caller-owned messages. */
+static void flat_in(enc_t *e, Lance__Encodings__Flat *fl, Lance__Encodings__Buffer *b,
+                    uint64_t bits, uint32_t index)
+{
+    *b = (Lance__Encodings__Buffer)LANCE__ENCODINGS__BUFFER__INIT;
+    b->buffer_index = index;
+    *fl = (Lance__Encodings__Flat)LANCE__ENCODINGS__FLAT__INIT;
+    fl->bits_per_value = bits;
+    fl->buffer = b;
+    *e = (enc_t)LANCE__ENCODINGS__ARRAY_ENCODING__INIT;
+    e->array_encoding_case = LANCE__ENCODINGS__ARRAY_ENCODING__ARRAY_ENCODING_FLAT;
+    e->flat = fl;
+}
+
 static void test_binary_indices_not_flat(void **state)
 {
     (void)state;
@@ -64,14 +78,10 @@ static void test_binary_indices_not_flat(void **state)
     enc_t idx = LANCE__ENCODINGS__ARRAY_ENCODING__INIT;
     idx.array_encoding_case = LANCE__ENCODINGS__ARRAY_ENCODING__ARRAY_ENCODING_SIMPLE_STRUCT;
     idx.simple_struct = &ss;
-    Lance__Encodings__Buffer b1 = LANCE__ENCODINGS__BUFFER__INIT;
-    b1.buffer_index = 1;
-    Lance__Encodings__Flat fl = LANCE__ENCODINGS__FLAT__INIT;
-    fl.bits_per_value = 8;
-    fl.buffer = &b1;
-    enc_t bytes = LANCE__ENCODINGS__ARRAY_ENCODING__INIT;
-    bytes.array_encoding_case = LANCE__ENCODINGS__ARRAY_ENCODING__ARRAY_ENCODING_FLAT;
-    bytes.flat = &fl;
+    Lance__Encodings__Buffer b1;
+    Lance__Encodings__Flat fl;
+    enc_t bytes;
+    flat_in(&bytes, &fl, &b1, 8, 1);
     Lance__Encodings__Binary bin = LANCE__ENCODINGS__BINARY__INIT;
     bin.indices = &idx;
     bin.bytes = &bytes;
@@ -106,13 +116,10 @@ static void test_binary_indices_not_flat(void **state)
 static void test_fixed_size_list_count_overflow(void **state)
 {
     (void)state;
-    Lance__Encodings__Buffer b0 = LANCE__ENCODINGS__BUFFER__INIT;
-    Lance__Encodings__Flat fl = LANCE__ENCODINGS__FLAT__INIT;
-    fl.bits_per_value = 32;
-    fl.buffer = &b0;
-    enc_t items = LANCE__ENCODINGS__ARRAY_ENCODING__INIT;
-    items.array_encoding_case = LANCE__ENCODINGS__ARRAY_ENCODING__ARRAY_ENCODING_FLAT;
-    items.flat = &fl;
+    Lance__Encodings__Buffer b0;
+    Lance__Encodings__Flat fl;
+    enc_t items;
+    flat_in(&items, &fl, &b0, 32, 0);
     Lance__Encodings__FixedSizeList l = LANCE__ENCODINGS__FIXED_SIZE_LIST__INIT;
     l.dimension = 8;
     l.items = &items;
