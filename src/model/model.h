@@ -44,9 +44,9 @@ void mdl_model_close(mdl_model *m);
  * the packed kernel (below); int10 / int8 run every linear layer of both towers (text Wqkv,
  * out_proj, gated_layers, wo; vision patch embedding, q/k/v, proj, w1, w2, w3) through
  * mdl_qlinear. The integer weights are prepared on a tower's first call at that precision and
- * kept until close or a switch to the other integer precision (a switch to fp32 keeps them, so
- * switching back is free): about 2 bytes per parameter beside the fp32 mapping
- * (mdl_model_qbytes; 381 MB for both full-size towers). */
+ * kept until close (switching precisions back and forth prepares each once): beside the fp32
+ * mapping, about 2 bytes per parameter for int10 (381 MB for both full-size towers), 1 for int8
+ * (191 MB); mdl_model_qbytes gives the current precision's. */
 int mdl_model_set_precision(mdl_model *m, mdl_precision p, cdx_error *err);
 
 mdl_precision mdl_model_precision(const mdl_model *m);

@@ -12,13 +12,17 @@
 #include "core/error.h"
 #include "model/model.h"
 
-struct mdl_qstate {
-    pthread_mutex_t lock;
-    mdl_precision prepared; /* the precision of the weights below */
-    mdl_qtext_layer *text;  /* [text layers] or NULL until the text tower first runs */
+/* One integer precision's weights, each tower prepared on its first run at that precision. */
+typedef struct mdl_qset {
+    mdl_qtext_layer *text; /* [text layers] or NULL until the text tower first runs */
     mdl_qweight patch;
     mdl_qvision_block *vision; /* [vision layers] or NULL */
     size_t bytes;
+} mdl_qset;
+
+struct mdl_qstate {
+    pthread_mutex_t lock;
+    mdl_qset set[MDL_PREC_COUNT]; /* by precision; fp32's stays empty */
 };
 
 static const char *const prec_names[MDL_PREC_COUNT] = {"fp32", "int10", "int8"};
@@ -47,6 +51,13 @@ int mdl_precision_from_env(mdl_precision *out, cdx_error *err) {
     int rc = mdl_precision_parse(s, out, err);
     if (rc) cdx_fail(err, rc, "%s=%s: expected fp32, int10 or int8", MDL_PRECISION_ENV, s);
     return rc;
+}
+
+mdl_qprecision mdl_precision_qprecision(mdl_precision p, mdl_qkernel kernel) {
+    if (p != MDL_PREC_INT8) return MDL_QPREC_W10A10;
+    /* AVX2 multiplies u8×s8 exactly only within the pair budget; VNNI and the scalar twin add
+     * every product in int32, so they keep full 8-bit weights (a little more accurate) */
+    return kernel == MDL_QKERNEL_AVX2 ? MDL_QPREC_W8A8P : MDL_QPREC_W8A8;
 }
 
 /* ---- preparation ------------------------------------------------------------------------- */
@@ -81,9 +92,9 @@ static void prep_range(void *p, size_t i0, size_t i1) {
 
 /* Prepares `count` matrices in parallel; on failure frees them all and names the first. */
 static int prep_run(mdl_model *m, prep_item *items, size_t count, size_t *bytes, cdx_error *err) {
-    prep_job job = {.items = items,
-                    .qprec = m->precision == MDL_PREC_INT8 ? MDL_QPREC_W8A8 : MDL_QPREC_W10A10,
-                    .kernel = mdl_qkernel_default()};
+    mdl_qkernel kernel = mdl_qkernel_default();
+    prep_job job = {.items = items, .qprec = mdl_precision_qprecision(m->precision, kernel),
+                    .kernel = kernel};
     atomic_init(&job.failed, 0);
     mdl_exec_parallel(m->exec, count, 1, prep_range, &job);
     int bad = atomic_load(&job.failed);
@@ -104,7 +115,7 @@ static void prep_add(prep_item *items, size_t *count, const float *w, size_t n, 
     items[(*count)++] = (prep_item){w, n, k, dst, what, layer};
 }
 
-static int prep_text(mdl_model *m, struct mdl_qstate *q, cdx_error *err) {
+static int prep_text(mdl_model *m, mdl_qset *q, cdx_error *err) {
     const mdl_text_config *c = &m->config.text;
     const size_t L = (size_t)c->layers, H = (size_t)c->hidden, I = (size_t)c->intermediate;
     mdl_qtext_layer *ql = calloc(L ? L : 1, sizeof *ql);
@@ -129,7 +140,7 @@ static int prep_text(mdl_model *m, struct mdl_qstate *q, cdx_error *err) {
     return rc;
 }
 
-static int prep_vision(mdl_model *m, struct mdl_qstate *q, cdx_error *err) {
+static int prep_vision(mdl_model *m, mdl_qset *q, cdx_error *err) {
     const mdl_vision_config *c = &m->config.vision;
     const size_t L = (size_t)c->layers, W = (size_t)c->width, M = (size_t)c->mlp_hidden;
     const size_t K = 3 * (size_t)c->patch_size * (size_t)c->patch_size;
@@ -159,8 +170,8 @@ static int prep_vision(mdl_model *m, struct mdl_qstate *q, cdx_error *err) {
     return rc;
 }
 
-/* Frees the prepared weights (the lock stays). */
-static void qstate_clear(mdl_model *m, struct mdl_qstate *q) {
+/* Frees one precision's prepared weights. */
+static void qset_clear(mdl_model *m, mdl_qset *q) {
     if (q->text)
         for (int i = 0; i < m->config.text.layers; i++) {
             mdl_qweight_free(&q->text[i].wqkv);
@@ -184,7 +195,7 @@ static void qstate_clear(mdl_model *m, struct mdl_qstate *q) {
 
 void mdl_model_qstate_free(mdl_model *m) {
     if (!m || !m->q) return;
-    qstate_clear(m, m->q);
+    for (int p = 0; p < MDL_PREC_COUNT; p++) qset_clear(m, &m->q->set[p]);
     pthread_mutex_destroy(&m->q->lock);
     free(m->q);
     m->q = NULL;
@@ -202,28 +213,25 @@ int mdl_model_set_precision(mdl_model *m, mdl_precision p, cdx_error *err) {
             return cdx_fail(err, CDX_ENOMEM, "model: cannot create a lock");
         }
     }
-    /* fp32 keeps prepared integer weights (switching back costs nothing); the other integer
-     * precision replaces them */
-    if (m->q && p != MDL_PREC_FP32 && m->q->prepared != p) {
-        pthread_mutex_lock(&m->q->lock);
-        qstate_clear(m, m->q);
-        m->q->prepared = p;
-        pthread_mutex_unlock(&m->q->lock);
-    }
+    /* Each precision's integer weights stay prepared until the model is closed, so switching
+     * back and forth (benchmarks interleave precisions) prepares each once. */
     m->precision = p;
     return CDX_OK;
 }
 
 mdl_precision mdl_model_precision(const mdl_model *m) { return m->precision; }
 
-size_t mdl_model_qbytes(const mdl_model *m) { return m && m->q ? m->q->bytes : 0; }
+size_t mdl_model_qbytes(const mdl_model *m) {
+    return m && m->q ? m->q->set[m->precision].bytes : 0;
+}
 
 int mdl_model_qtext(mdl_model *m, const mdl_qtext_layer **out, cdx_error *err) {
     *out = NULL;
     if (m->precision == MDL_PREC_FP32 || !m->q) return CDX_OK;
     pthread_mutex_lock(&m->q->lock);
-    int rc = m->q->text ? CDX_OK : prep_text(m, m->q, err);
-    *out = m->q->text;
+    mdl_qset *q = &m->q->set[m->precision];
+    int rc = q->text ? CDX_OK : prep_text(m, q, err);
+    *out = q->text;
     pthread_mutex_unlock(&m->q->lock);
     return rc;
 }
@@ -234,9 +242,10 @@ int mdl_model_qvision(mdl_model *m, const mdl_qweight **patch, const mdl_qvision
     *patch = NULL;
     if (m->precision == MDL_PREC_FP32 || !m->q) return CDX_OK;
     pthread_mutex_lock(&m->q->lock);
-    int rc = m->q->vision ? CDX_OK : prep_vision(m, m->q, err);
-    *out = m->q->vision;
-    if (*out) *patch = &m->q->patch;
+    mdl_qset *q = &m->q->set[m->precision];
+    int rc = q->vision ? CDX_OK : prep_vision(m, q, err);
+    *out = q->vision;
+    if (*out) *patch = &q->patch;
     pthread_mutex_unlock(&m->q->lock);
     return rc;
 }

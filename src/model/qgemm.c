@@ -39,9 +39,21 @@ void mdl_qgemm_pack_w_pairs16(const int16_t *q, size_t n, size_t k, size_t n_pad
     }
 }
 
+void mdl_qgemm_pack_w_quads8(const int16_t *q, size_t n, size_t k, size_t n_pad, size_t k_pad,
+                             void *dst) {
+    int8_t *out = dst;
+    memset(out, 0, n_pad * k_pad);
+    for (size_t row = 0; row < n; row++) {
+        int8_t *sliver = out + (row / 16) * 16 * k_pad;
+        for (size_t i = 0; i < k; i++)
+            sliver[(i / 4) * 64 + (row % 16) * 4 + i % 4] = (int8_t)q[row * k + i];
+    }
+}
+
 static const qgemm_range qgemm_ranges[MDL_QPREC_COUNT] = {
     {"w10a10", 511, 1023, 4096},
     {"w8a8", 127, 255, 65536},
+    {"w8a8p", 127, 255, 65536},
 };
 
 static const mdl_qkernel_ops *qgemm_ops(mdl_qkernel kernel, mdl_qprecision precision) {
@@ -59,7 +71,8 @@ const char *mdl_qprecision_name(mdl_qprecision precision) {
 
 mdl_qprecision mdl_qprecision_default(void) {
     const char *forced = getenv("CDX_QGEMM_PRECISION");
-    if (forced && strcmp(forced, qgemm_ranges[MDL_QPREC_W8A8].name) == 0) return MDL_QPREC_W8A8;
+    for (int p = 0; forced && p < MDL_QPREC_COUNT; p++)
+        if (strcmp(forced, qgemm_ranges[p].name) == 0) return (mdl_qprecision)p;
     return MDL_QPREC_W10A10;
 }
 
@@ -98,13 +111,8 @@ mdl_qkernel mdl_qkernel_default(void) {
 
 static size_t qgemm_round_up(size_t v, size_t to) { return (v + to - 1) / to * to; }
 
-/* Symmetric per row: scale = max|w| / w_max, q = round-half-even(w · (w_max / max|w|)). */
-static void qgemm_quantise_weight_row(const float *w, size_t k, int32_t w_max, int16_t *q,
-                                      float *scale, int32_t *sum) {
-    float amax = 0.0f, fmax = (float)w_max;
-    for (size_t i = 0; i < k; i++) amax = fabsf(w[i]) > amax ? fabsf(w[i]) : amax;
-    *scale = amax / fmax;
-    float inv = amax > 0.0f ? fmax / amax : 0.0f;
+/* q[i] = clamp(round-half-even(w[i] · inv), ±w_max); returns the sum of q. */
+static int32_t qgemm_round_row(const float *w, size_t k, float inv, int32_t w_max, int16_t *q) {
     int32_t s = 0;
     for (size_t i = 0; i < k; i++) {
         long v = lrintf(w[i] * inv);
@@ -112,7 +120,52 @@ static void qgemm_quantise_weight_row(const float *w, size_t k, int32_t w_max, i
         q[i] = (int16_t)v;
         s += (int32_t)v;
     }
-    *sum = s;
+    return s;
+}
+
+/* Symmetric per row: scale = max|w| / w_max, q = round-half-even(w · (w_max / max|w|)). */
+static void qgemm_quantise_weight_row(const float *w, size_t k, int32_t w_max, int16_t *q,
+                                      float *scale, int32_t *sum) {
+    float amax = 0.0f, fmax = (float)w_max;
+    for (size_t i = 0; i < k; i++) amax = fabsf(w[i]) > amax ? fabsf(w[i]) : amax;
+    *scale = amax / fmax;
+    *sum = qgemm_round_row(w, k, amax > 0.0f ? fmax / amax : 0.0f, w_max, q);
+}
+
+/* The pair-budget scheme (W8A8P): a u8 activation pair times a weight pair stays within int16
+ * (vpmaddubsw) when the same-signed parts of every k pair (2j, 2j+1) add to at most `budget`
+ * (255 · 128 = 32640). scale = max(max|w| / w_max, max pair part / budget); q = round-half-even(w /
+ * scale); a pair that rounding pushed to budget + 1 gives up 1 on the element rounded up most. */
+static void qgemm_quantise_weight_row_pairs(const float *w, size_t k, int32_t w_max,
+                                            int32_t budget, int simd, int16_t *q, float *scale,
+                                            int32_t *sum) {
+    float amax = 0.0f, pmax = 0.0f;
+    for (size_t i = 0; i < k; i++) {
+        float a = w[i] < 0.0f ? -w[i] : w[i];
+        amax = a > amax ? a : amax;
+    }
+    for (size_t i = 0; i + 1 < k; i += 2) {
+        float a = w[i], b = w[i + 1];
+        float pos = (a > 0.0f ? a : 0.0f) + (b > 0.0f ? b : 0.0f);
+        float neg = (a < 0.0f ? -a : 0.0f) + (b < 0.0f ? -b : 0.0f);
+        float part = pos > neg ? pos : neg;
+        pmax = part > pmax ? part : pmax;
+    }
+    float sa = amax / (float)w_max, sp = pmax / (float)budget, s = sa > sp ? sa : sp;
+    *scale = s;
+    float inv = s > 0.0f ? 1.0f / s : 0.0f;
+    /* the AVX2 rounding is the scalar one, bit for bit (tests compare the kernels) */
+    int32_t total = simd ? mdl_qgemm_round_row_avx2(w, k, inv, w_max, q)
+                         : qgemm_round_row(w, k, inv, w_max, q);
+    for (size_t i = 0; i + 1 < k; i += 2) {
+        int32_t a = q[i], b = q[i + 1];
+        if ((a > 0) != (b > 0) || a == 0 || b == 0 || abs(a) + abs(b) <= budget) continue;
+        float ea = fabsf((float)a) - fabsf(w[i] * inv), eb = fabsf((float)b) - fabsf(w[i + 1] * inv);
+        size_t j = ea >= eb ? i : i + 1;
+        q[j] = (int16_t)(q[j] > 0 ? q[j] - 1 : q[j] + 1);
+        total += q[j] > 0 ? -1 : 1;
+    }
+    *sum = total;
 }
 
 static int qgemm_check_weights(const float *w, size_t n, size_t k, cdx_error *err) {
@@ -165,10 +218,15 @@ int mdl_qweight_prepare_ops(const float *w, size_t n, size_t k, const mdl_qkerne
     /* the scalar twin keeps the scalar steps, so the tests hold the AVX2 one to it */
     void (*quantise)(const float *, size_t, int32_t, int16_t *, float *, int32_t *) =
         qgemm_quantise_weight_row;
-    if (ops->id != MDL_QKERNEL_SCALAR && mdl_qkernel_supported(MDL_QKERNEL_AVX2))
-        quantise = mdl_qgemm_quantise_weight_row_avx2;
-    for (size_t r = 0; r < n; r++)
-        quantise(w + r * k, k, range->w_max, rows + r * k, &qw->scale[r], &qw->row_sum[r]);
+    int simd = ops->id != MDL_QKERNEL_SCALAR && mdl_qkernel_supported(MDL_QKERNEL_AVX2);
+    if (simd) quantise = mdl_qgemm_quantise_weight_row_avx2;
+    for (size_t r = 0; r < n; r++) {
+        if (ops->precision == MDL_QPREC_W8A8P)
+            qgemm_quantise_weight_row_pairs(w + r * k, k, range->w_max, 128, simd, rows + r * k,
+                                            &qw->scale[r], &qw->row_sum[r]);
+        else
+            quantise(w + r * k, k, range->w_max, rows + r * k, &qw->scale[r], &qw->row_sum[r]);
+    }
     ops->pack_w(rows, n, k, qw->n_pad, qw->k_pad, qw->packed);
     free(rows);
     return CDX_OK;

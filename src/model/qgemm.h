@@ -27,6 +27,10 @@ typedef enum mdl_qkernel {
 typedef enum mdl_qprecision {
     MDL_QPREC_W10A10 = 0, /* weights in [-511, 511], activations 0..1023 (k ≤ 4096) */
     MDL_QPREC_W8A8 = 1,   /* weights in [-127, 127], activations 0..255 (k ≤ 65536) */
+    MDL_QPREC_W8A8P = 2,  /* W8A8 with a pair budget: weights in [-127, 127] whose same-signed
+                           * parts of each k pair (2j, 2j+1) add to ≤ 128, activations 0..255
+                           * (k ≤ 65536): a u8×s8 pair sum then fits int16 (255·128 = 32640),
+                           * so AVX2's vpmaddubsw is exact (see qgemm.c) */
     MDL_QPREC_COUNT
 } mdl_qprecision;
 

@@ -95,11 +95,13 @@ AVX2_TARGET static void avx2_micro(const void *a, const void *b, size_t b_stride
         .pack_w = mdl_qgemm_pack_w_pairs16, .pack_a = avx2_pack_a, .micro = avx2_micro,      \
     }
 
-static const mdl_qkernel_ops avx2_ops[MDL_QPREC_COUNT] = {AVX2_OPS(MDL_QPREC_W10A10),
-                                                          AVX2_OPS(MDL_QPREC_W8A8)};
+/* W8A8P has its own u8×s8 kernel (qgemm_u8s8_avx2.c); the int16 one serves the others. */
+static const mdl_qkernel_ops avx2_ops[] = {AVX2_OPS(MDL_QPREC_W10A10), AVX2_OPS(MDL_QPREC_W8A8)};
 
 const mdl_qkernel_ops *mdl_qkernel_avx2_ops(mdl_qprecision precision) {
-    return (unsigned)precision < MDL_QPREC_COUNT ? &avx2_ops[precision] : NULL;
+    if (precision == MDL_QPREC_W8A8P) return mdl_qkernel_avx2_u8s8_ops();
+    return (unsigned)precision < sizeof avx2_ops / sizeof avx2_ops[0] ? &avx2_ops[precision]
+                                                                      : NULL;
 }
 
 #else

@@ -3,8 +3,9 @@
  * k-major inside a tile so a K block is a plain pointer offset:
  *   activations: tiles of `mr` rows, element (k, r) at [k / g][r][k % g] (g = k_group);
  *   weights: slivers of 16 output rows, element (n, k) at [n / 16][k / g][n % 16][k % g].
- * Most kernels store int16 activations q - zero, so their sums need no correction; VNNI's W8A8
- * kernel stores u8 q and takes zero · row_sum off afterwards. Either way the corrected sums agree.
+ * The int16 kernels store activations q - zero, so their sums need no correction; the u8×s8
+ * kernels (VNNI's W8A8/W8A8P, AVX2's W8A8P) store u8 q and take zero · row_sum off afterwards.
+ * Either way the corrected sums agree.
  */
 #ifndef CDX_MODEL_QGEMM_INTERNAL_H
 #define CDX_MODEL_QGEMM_INTERNAL_H
@@ -45,6 +46,8 @@ int mdl_qgemm_quantise_row_avx2(const float *x, size_t k, size_t k_pad, int32_t 
  * round-half-even, clamp to ±w_max), for finite w; identical results. */
 void mdl_qgemm_quantise_weight_row_avx2(const float *w, size_t k, int32_t w_max, int16_t *q,
                                         float *scale, int32_t *sum);
+/* q[i] = clamp(round-half-even(w[i] · inv), ±w_max); returns the sum of q. */
+int32_t mdl_qgemm_round_row_avx2(const float *w, size_t k, float inv, int32_t w_max, int16_t *q);
 void mdl_qgemm_dequant_row_avx2(const int32_t *c, size_t cols, int32_t zero,
                                 const int32_t *row_sum, float a_scale, const float *w_scale,
                                 const float *bias, float *y);
@@ -55,9 +58,15 @@ void mdl_qgemm_dequant_row_avx2(const int32_t *c, size_t cols, int32_t zero,
  * k in pairs ([k/2][16 rows][2]), zero-padded to n_pad x k_pad. */
 void mdl_qgemm_pack_w_pairs16(const int16_t *q, size_t n, size_t k, size_t n_pad, size_t k_pad,
                               void *dst);
+/* Packs int8-range weights q[n][k] as the u8×s8 kernels (AVX2 W8A8P, VNNI W8A8/W8A8P) read them:
+ * slivers of 16 rows, k in quads ([k/4][16 rows][4] int8), zero-padded to n_pad x k_pad. */
+void mdl_qgemm_pack_w_quads8(const int16_t *q, size_t n, size_t k, size_t n_pad, size_t k_pad,
+                             void *dst);
 const mdl_qkernel_ops *mdl_qkernel_scalar_ops(mdl_qprecision precision);
 const mdl_qkernel_ops *mdl_qkernel_avx2_ops(mdl_qprecision precision);
 const mdl_qkernel_ops *mdl_qkernel_avx512vnni_ops(mdl_qprecision precision);
+/* The AVX2 W8A8P kernel (qgemm_u8s8_avx2.c); mdl_qkernel_avx2_ops hands it out for W8A8P. */
+const mdl_qkernel_ops *mdl_qkernel_avx2_u8s8_ops(void);
 
 /* Prepares qw for exactly these ops (the tests use it to run kernels the CPU check would refuse,
  * e.g. the VNNI kernels on emulated intrinsics). */

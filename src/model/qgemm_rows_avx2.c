@@ -90,9 +90,14 @@ ROWS_TARGET void mdl_qgemm_quantise_weight_row_avx2(const float *w, size_t k, in
     float amax = rows_hmax(vmax), fmax = (float)w_max;
     for (; i < k; i++) amax = fabsf(w[i]) > amax ? fabsf(w[i]) : amax;
     *scale = amax / fmax;
-    float inv = amax > 0.0f ? fmax / amax : 0.0f;
+    *sum = mdl_qgemm_round_row_avx2(w, k, amax > 0.0f ? fmax / amax : 0.0f, w_max, q);
+}
+
+ROWS_TARGET int32_t mdl_qgemm_round_row_avx2(const float *w, size_t k, float inv, int32_t w_max,
+                                             int16_t *q) {
     __m256 vinv = _mm256_set1_ps(inv);
     __m256i hi = _mm256_set1_epi32(w_max), lo = _mm256_set1_epi32(-w_max), acc = _mm256_setzero_si256();
+    size_t i;
     for (i = 0; i + 16 <= k; i += 16) {
         __m256i a = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(w + i), vinv));
         __m256i b = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(w + i + 8), vinv));
@@ -111,7 +116,7 @@ ROWS_TARGET void mdl_qgemm_quantise_weight_row_avx2(const float *w, size_t k, in
         q[i] = (int16_t)v;
         s += v;
     }
-    *sum = s;
+    return s;
 }
 
 ROWS_TARGET void mdl_qgemm_dequant_row_avx2(const int32_t *c, size_t cols, int32_t zero,
@@ -146,6 +151,10 @@ int mdl_qgemm_quantise_row_avx2(const float *x, size_t k, size_t k_pad, int32_t 
 void mdl_qgemm_quantise_weight_row_avx2(const float *w, size_t k, int32_t w_max, int16_t *q,
                                         float *scale, int32_t *sum) {
     (void)w, (void)k, (void)w_max, (void)q, (void)scale, (void)sum;
+}
+int32_t mdl_qgemm_round_row_avx2(const float *w, size_t k, float inv, int32_t w_max, int16_t *q) {
+    (void)w, (void)k, (void)inv, (void)w_max, (void)q;
+    return 0;
 }
 void mdl_qgemm_dequant_row_avx2(const int32_t *c, size_t cols, int32_t zero,
                                 const int32_t *row_sum, float a_scale, const float *w_scale,

@@ -49,8 +49,8 @@ static void scalar_micro(const void *a, const void *b, size_t b_stride, size_t k
         .pack_w = scalar_pack_w, .pack_a = scalar_pack_a, .micro = scalar_micro,             \
     }
 
-static const mdl_qkernel_ops scalar_ops[MDL_QPREC_COUNT] = {SCALAR_OPS(MDL_QPREC_W10A10),
-                                                            SCALAR_OPS(MDL_QPREC_W8A8)};
+static const mdl_qkernel_ops scalar_ops[MDL_QPREC_COUNT] = {
+    SCALAR_OPS(MDL_QPREC_W10A10), SCALAR_OPS(MDL_QPREC_W8A8), SCALAR_OPS(MDL_QPREC_W8A8P)};
 
 const mdl_qkernel_ops *mdl_qkernel_scalar_ops(mdl_qprecision precision) {
     return (unsigned)precision < MDL_QPREC_COUNT ? &scalar_ops[precision] : NULL;

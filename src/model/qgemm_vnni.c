@@ -42,17 +42,6 @@ typedef __m512i vnni_vec;
 #ifdef VNNI_BUILD
 #define VNNI_MR 8
 
-static void vnni_pack_w(const int16_t *q, size_t n, size_t k, size_t n_pad, size_t k_pad,
-                        void *dst) {
-    int8_t *out = dst;
-    memset(out, 0, n_pad * k_pad);
-    for (size_t row = 0; row < n; row++) {
-        int8_t *sliver = out + (row / 16) * 16 * k_pad;
-        for (size_t i = 0; i < k; i++)
-            sliver[(i / 4) * 64 + (row % 16) * 4 + i % 4] = (int8_t)q[row * k + i];
-    }
-}
-
 static void vnni_pack_a(const uint16_t *q, size_t rows, const int32_t *zero, size_t k_pad,
                         void *dst) {
     (void)zero; /* u8 q as is: the zero point comes off later with the row sums */
@@ -171,7 +160,12 @@ static const mdl_qkernel_ops vnni_ops[MDL_QPREC_COUNT] = {
     {
         .id = MDL_QKERNEL_AVX512VNNI, .precision = MDL_QPREC_W8A8, .name = "avx512vnni",
         .mr = VNNI_MR, .nr_slivers = 2, .k_group = 4, .elem = 1, .zero_shifted = 0,
-        .pack_w = vnni_pack_w, .pack_a = vnni_pack_a, .micro = vnni_micro,
+        .pack_w = mdl_qgemm_pack_w_quads8, .pack_a = vnni_pack_a, .micro = vnni_micro,
+    },
+    { /* the same u8 × s8 kernel: weights in [-64, 64] are s8 too */
+        .id = MDL_QKERNEL_AVX512VNNI, .precision = MDL_QPREC_W8A8P, .name = "avx512vnni",
+        .mr = VNNI_MR, .nr_slivers = 2, .k_group = 4, .elem = 1, .zero_shifted = 0,
+        .pack_w = mdl_qgemm_pack_w_quads8, .pack_a = vnni_pack_a, .micro = vnni_micro,
     },
 };
 

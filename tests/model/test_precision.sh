@@ -18,7 +18,7 @@ check() { # check CONFIG SEED
   local dir="$tmp/$1-$2"
   "$py" "$ref" make --config "$1" --seed "$2" --out "$dir" >/dev/null
   echo "== $1 seed $2"
-  "$CDX_TOOLS/cdx_precision_cos" "$dir" "$dir/reference_io.safetensors" 0.999 0.99 2
+  "$CDX_TOOLS/cdx_precision_cos" "$dir" "$dir/reference_io.safetensors" 0.999 0.999/0.99 2
   rm -rf "$dir"
 }
 

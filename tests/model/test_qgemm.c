@@ -39,7 +39,8 @@ static float *normal_matrix(size_t rows, size_t cols, float std, float mean) {
     return v;
 }
 
-static const long w_max[MDL_QPREC_COUNT] = {511, 127}, a_levels[MDL_QPREC_COUNT] = {1023, 255};
+static const long w_max[MDL_QPREC_COUNT] = {511, 127, 127};
+static const long a_levels[MDL_QPREC_COUNT] = {1023, 255, 255};
 
 /* The scheme as qgemm.h documents it, written plainly. */
 static void naive_int32(mdl_qprecision prec, const float *x, size_t m, const float *w, size_t n,
@@ -49,12 +50,43 @@ static void naive_int32(mdl_qprecision prec, const float *x, size_t m, const flo
     uint16_t *qx = malloc(k * sizeof *qx);
     assert_true(qw && qx);
     for (size_t r = 0; r < n; r++) {
+        const float *wr = w + r * k;
+        int16_t *qr = qw + r * k;
         float amax = 0;
-        for (size_t i = 0; i < k; i++) amax = fmaxf(amax, fabsf(w[r * k + i]));
-        for (size_t i = 0; i < k; i++) {
-            long v = amax > 0 ? lrintf(w[r * k + i] * ((float)wm / amax)) : 0;
-            qw[r * k + i] = (int16_t)(v > wm ? wm : v < -wm ? -wm : v);
+        for (size_t i = 0; i < k; i++) amax = fmaxf(amax, fabsf(wr[i]));
+        if (prec != MDL_QPREC_W8A8P) {
+            for (size_t i = 0; i < k; i++) {
+                long v = amax > 0 ? lrintf(wr[i] * ((float)wm / amax)) : 0;
+                qr[i] = (int16_t)(v > wm ? wm : v < -wm ? -wm : v);
+            }
+            continue;
         }
+        /* pair budget: the positive (negative) parts of w[2j], w[2j+1] add to at most 128 */
+        float pmax = 0;
+        for (size_t i = 0; i + 1 < k; i += 2) {
+            float pos = 0, neg = 0;
+            for (size_t j = i; j < i + 2; j++) {
+                if (wr[j] > 0) pos += wr[j];
+                else neg -= wr[j];
+            }
+            pmax = fmaxf(pmax, fmaxf(pos, neg));
+        }
+        float scale = fmaxf(amax / (float)wm, pmax / 128.0f), inv = scale > 0 ? 1.0f / scale : 0;
+        for (size_t i = 0; i < k; i++) {
+            long v = lrintf(wr[i] * inv);
+            qr[i] = (int16_t)(v > wm ? wm : v < -wm ? -wm : v);
+        }
+        for (size_t i = 0; i + 1 < k; i += 2) {
+            long a = qr[i], b = qr[i + 1];
+            if (a * b <= 0 || labs(a) + labs(b) <= 128) continue;
+            /* over by one: the element rounded up the most gives it back */
+            float up_a = fabsf((float)a) - fabsf(wr[i] * inv);
+            float up_b = fabsf((float)b) - fabsf(wr[i + 1] * inv);
+            size_t j = up_a >= up_b ? i : i + 1;
+            qr[j] = (int16_t)(qr[j] > 0 ? qr[j] - 1 : qr[j] + 1);
+        }
+        for (size_t i = 0; i + 1 < k; i += 2)
+            assert_true(qr[i] * qr[i + 1] <= 0 || labs(qr[i]) + labs(qr[i + 1]) <= 128);
     }
     for (size_t row = 0; row < m; row++) {
         float lo = 0, hi = 0;
@@ -219,6 +251,56 @@ static void test_close_to_fp32(void **state) {
     (void)state;
     check_close_to_fp32(MDL_QPREC_W10A10, 0.004, 0.99999); /* measured 0.0029, 0.999995 */
     check_close_to_fp32(MDL_QPREC_W8A8, 0.015, 0.9998);    /* measured 0.0117, 0.99991 */
+    check_close_to_fp32(MDL_QPREC_W8A8P, 0.018, 0.9998);   /* measured 0.0140, 0.99987 */
+}
+
+/* The largest sums each precision allows: every activation at 0 or at the top level, weights at
+ * ±w_max or, for W8A8P, pairs on the budget (64 + 64, 127 + 0, 127 - 127), so that u8×s8 pairs sit
+ * on vpmaddubsw's int16 limit (255 · 128 = 32640); a kernel that saturated, wrapped or dropped a
+ * sign would differ from the scalar twin and from the exact value. */
+static void test_extreme_values_exact(void **state) {
+    (void)state;
+    const shape sh = {13, 520, 48};
+    float *x = malloc(sh.m * sh.k * sizeof *x), *w = malloc(sh.n * sh.k * sizeof *w);
+    assert_true(x && w);
+    for (size_t r = 0; r < sh.m; r++) /* rows of all-top, all-zero-point and mixed values */
+        for (size_t i = 0; i < sh.k; i++)
+            x[r * sh.k + i] = r % 3 == 0 ? 1.0f : r % 3 == 1 ? -1.0f : (i + r) % 2 ? 1.0f : -1.0f;
+    for (size_t c = 0; c < sh.n; c++) /* per column: +1, -1, pairs of either sign, (±1, 0), (1, -1) */
+        for (size_t i = 0; i < sh.k; i++) {
+            float v[6] = {1.0f, -1.0f, (i / 2) % 2 ? 1.0f : -1.0f, i % 2 ? 0.0f : 1.0f,
+                          i % 2 ? 0.0f : -1.0f, i % 2 ? -1.0f : 1.0f};
+            w[c * sh.k + i] = v[c % 6];
+        }
+    for (int prec = 0; prec < MDL_QPREC_COUNT; prec++) {
+        int32_t *want = malloc(sh.m * sh.n * sizeof *want);
+        assert_non_null(want);
+        naive_int32((mdl_qprecision)prec, x, sh.m, w, sh.n, sh.k, want);
+        for (int kern = 0; kern < MDL_QKERNEL_COUNT; kern++) {
+            if (!mdl_qkernel_supported((mdl_qkernel)kern)) continue;
+            mdl_qweight qw;
+            cdx_error err = {0};
+            int32_t *got = malloc(sh.m * sh.n * sizeof *got);
+            assert_non_null(got);
+            assert_int_equal(mdl_qweight_prepare_with(w, sh.n, sh.k, (mdl_qkernel)kern,
+                                                      (mdl_qprecision)prec, &qw, &err), 0);
+            assert_int_equal(mdl_qlinear_int32(x, sh.m, sh.k, &qw, got, NULL, NULL, &err), 0);
+            for (size_t i = 0; i < sh.m * sh.n; i++)
+                if (got[i] != want[i])
+                    fail_msg("%s %s extreme values: element %zu: %d vs exact %d",
+                             mdl_qkernel_name(kern), mdl_qprecision_name(prec), i, got[i],
+                             want[i]);
+            mdl_qweight_free(&qw);
+            free(got);
+        }
+        /* the extremes are reached: |sum| = k · top level · w_max somewhere */
+        long top = 0;
+        for (size_t i = 0; i < sh.m * sh.n; i++) top = labs(want[i]) > top ? labs(want[i]) : top;
+        long w_top = prec == MDL_QPREC_W8A8P ? 64 : w_max[prec]; /* all-ones rows: 64 + 64 */
+        assert_int_equal(top, (long)sh.k * a_levels[prec] * w_top);
+        free(want);
+    }
+    free(x), free(w);
 }
 
 static void test_row_result_independent_of_batch(void **state) {
@@ -328,6 +410,7 @@ int main(void) {
         cmocka_unit_test(test_scalar_twin_equals_naive_scheme),
         cmocka_unit_test(test_every_kernel_equals_scalar_twin),
         cmocka_unit_test(test_close_to_fp32),
+        cmocka_unit_test(test_extreme_values_exact),
         cmocka_unit_test(test_row_result_independent_of_batch),
         cmocka_unit_test(test_bad_input_fails_with_message),
         cmocka_unit_test(test_shared_input_products_equal_separate_calls),
