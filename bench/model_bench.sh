@@ -7,12 +7,15 @@
 # vision_forward / text_forward (tests/model/reference/jina_clip_ref.py, the code `jina_clip_ref.py
 # bench` times, via bench_vision_ref.py and text_bench_pair.py, OMP_WAIT_POLICY=PASSIVE) on the
 # same weights file, N threads each (default 2), wall clock and CPU time, and prints a table.
-# clipdex runs at fp32 and at int10 (W10A10 integer linear layers, cosine >= 0.999 vs fp32).
+# clipdex runs at fp32, int10 (W10A10 integer linear layers) and int8 (8-bit activations and
+# weights; on AVX2 the exact u8×s8 pair-budget scheme W8A8P).
 # A run during which other processes used more than 10% of the CPUs is flagged NOISY in the table
 # (wall-clock numbers then measure the neighbours); --strict refuses to print it (exit 4).
 # --ort adds the issue's peer, ONNX Runtime (npm onnxruntime-node 1.30.0, pinned in bench/onnx/),
 # in the same run: the reference exported to ONNX (bench/onnx/export_onnx.py, needs python3-onnx)
-# and its dynamic-int8 version (bench/onnx/quantize_int8.py), both towers, fp32 and int8.
+# and its dynamic-int8 version (bench/onnx/quantize_int8.py), both towers, fp32 and int8; and
+# the accuracy of both on the same inputs (bench_io_cos: clipdex's worst cosine against the
+# reference's outputs, as ort_bench.mjs measures ONNX Runtime's).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CDX_BUILD_DIR:-$root/build}
@@ -73,14 +76,14 @@ quiet_start
 # Images: clipdex's bench_vision (fp32 and int10 interleaved in one process), then the reference's
 # vision_forward (bench_vision_ref.py) on the same weights file. Texts: text_bench_pair.py
 # alternates bench_text (fp32) and the reference's text_forward, round by round; then bench_text
-# at int10. Every side reports wall-clock and CPU-time rates.
+# at int10 and int8 (interleaved). Every side reports wall-clock and CPU-time rates.
 "$build/bench/bench_vision" "$model" --threads "$threads" --batch 8 --iters 5 \
-  --precision fp32,int10 > "$out/vision_c.txt"
+  --precision fp32,int10,int8 > "$out/vision_c.txt"
 OMP_WAIT_POLICY=PASSIVE "$py" "$root/bench/bench_vision_ref.py" "$ref" "$model" \
   --threads "$threads" --batch 8 --iters 3 > "$out/vision_ref.txt"
 OMP_WAIT_POLICY=PASSIVE "$py" "$root/bench/text_bench_pair.py" "$model" "$build/bench/bench_text" \
   --threads "$threads" --rounds 2 --seconds "$seconds" > "$out/text_pair.txt"
-"$build/bench/bench_text" "$model" "$threads" 8 16 "$seconds" int10 > "$out/text_int10.txt"
+"$build/bench/bench_text" "$model" "$threads" 8 16 "$seconds" int10,int8 > "$out/text_int.txt"
 if [ "$ort" = 1 ]; then
   # ONNX Runtime as FastEmbed/Frigate run it (default spinning) for the wall-clock columns; the
   # same with spinning off for the CPU-time columns (spinning threads burn CPU time doing nothing).
@@ -108,6 +111,7 @@ med() { grep -oE -e "$1" "$2" | grep -oE '[0-9]+(\.[0-9]+)?$' | sort -g |
 jfield() { grep "\"precision\": \"$1\"" "$out/vision_c.txt" | grep -oE "\"$2\": [0-9.]+" | grep -oE '[0-9.]+$'; }
 c_img=$(jfield fp32 images_per_s); c_img_cpu=$(jfield fp32 cpu_images_per_s); c_gf=$(jfield fp32 gflops)
 q_img=$(jfield int10 images_per_s); q_img_cpu=$(jfield int10 cpu_images_per_s)
+e_img=$(jfield int8 images_per_s); e_img_cpu=$(jfield int8 cpu_images_per_s)
 sgemm=$(num 'threads: [0-9.]+ GFLOP/s' "$out/vision_c.txt")
 r_img=$(num '[0-9.]+ images/s$' "$out/vision_ref.txt")
 r_img_cpu=$(num '> [0-9.]+ images/s' "$out/vision_ref.txt")
@@ -115,8 +119,10 @@ c_txt=$(med 'clipdex [0-9.]+' "$out/text_pair.txt")
 r_txt=$(med 'PyTorch [0-9.]+' "$out/text_pair.txt")
 c_txt_cpu=$(med 'CPU time [0-9.]+' "$out/text_pair.txt")
 r_txt_cpu=$(med 'vs [0-9.]+' "$out/text_pair.txt")
-q_txt=$(num '[0-9.]+ texts/s$' "$out/text_int10.txt")
-q_txt_cpu=$(num '= [0-9.]+ texts/s' "$out/text_int10.txt")
+q_txt=$(num '\[int10\].*[0-9.]+ texts/s$' "$out/text_int.txt")
+q_txt_cpu=$(num '\[int10\].*= [0-9.]+ texts/s' "$out/text_int.txt")
+e_txt=$(num '\[int8\].*[0-9.]+ texts/s$' "$out/text_int.txt")
+e_txt_cpu=$(num '\[int8\].*= [0-9.]+ texts/s' "$out/text_int.txt")
 torch_v=$("$py" -c 'import torch; print(torch.__version__)')
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
 
@@ -130,7 +136,7 @@ fi
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo
 echo "jina-clip-v1, full-size random weights (seed 0), $threads threads, $(nproc) CPUs: $cpu"
-echo "PyTorch $torch_v (OMP_WAIT_POLICY=PASSIVE); int10 = clipdex's W10A10 integer linear layers"
+echo "PyTorch $torch_v (OMP_WAIT_POLICY=PASSIVE); int10 / int8 = clipdex's integer linear layers"
 if [ "$noisy" = 1 ]; then
   echo "NOISY RUN: other processes used ${other}% of the CPUs during the run (${before}% just before;"
   echo "load average $load0 -> $load1). The wall-clock columns measure the neighbours too; the"
@@ -141,6 +147,7 @@ echo "| $threads threads | images/s (batch 8) | images/s, CPU time | texts/s (ba
 echo "| --- | --- | --- | --- | --- |"
 echo "| clipdex fp32 | $c_img | $c_img_cpu | $c_txt | $c_txt_cpu |"
 echo "| clipdex int10 | $q_img | $q_img_cpu | $q_txt | $q_txt_cpu |"
+echo "| clipdex int8 | $e_img | $e_img_cpu | $e_txt | $e_txt_cpu |"
 echo "| PyTorch fp32 | $r_img | $r_img_cpu | $r_txt | $r_txt_cpu |"
 echo "| clipdex fp32 / PyTorch | $(ratio "$c_img" "$r_img") | $(ratio "$c_img_cpu" "$r_img_cpu") | $(ratio "$c_txt" "$r_txt") | $(ratio "$c_txt_cpu" "$r_txt_cpu") |"
 echo "| clipdex int10 / PyTorch | $(ratio "$q_img" "$r_img") | $(ratio "$q_img_cpu" "$r_img_cpu") | $(ratio "$q_txt" "$r_txt") | $(ratio "$q_txt_cpu" "$r_txt_cpu") |"
@@ -168,8 +175,20 @@ echo "| clipdex int10 / PyTorch | $(ratio "$q_img" "$r_img") | $(ratio "$q_img_c
   echo "| ONNX Runtime $ort_v dynamic int8 | $oq_img | $oq_img_cpu | $oq_txt | $oq_txt_cpu |"
   echo "| clipdex fp32 / ORT fp32 | $(ratio "$c_img" "$of_img") | $(ratio "$c_img_cpu" "$of_img_cpu") | $(ratio "$c_txt" "$of_txt") | $(ratio "$c_txt_cpu" "$of_txt_cpu") |"
   echo "| clipdex int10 / ORT int8 | $(ratio "$q_img" "$oq_img") | $(ratio "$q_img_cpu" "$oq_img_cpu") | $(ratio "$q_txt" "$oq_txt") | $(ratio "$q_txt_cpu" "$oq_txt_cpu") |"
+  echo "| clipdex int8 / ORT int8 | $(ratio "$e_img" "$oq_img") | $(ratio "$e_img_cpu" "$oq_img_cpu") | $(ratio "$e_txt" "$oq_txt") | $(ratio "$e_txt_cpu" "$oq_txt_cpu") |"
   echo
-  echo "ONNX Runtime int8 worst cosine vs the PyTorch reference (bench inputs): images $(ortf int8 vision cos), texts $(ortf int8 text cos)"
+  # the same bench inputs ONNX Runtime was checked on (io.json), clipdex at each precision
+  "$build/bench/bench_io_cos" "$model" "$onnx" fp32,int10,int8 "$threads" > "$out/io_cos.txt"
+  iocos() { grep "\"precision\":\"$1\",\"set\":\"$2\"" "$out/io_cos.txt" | grep -oE '[0-9.]+}$' | tr -d '}' |
+            awk '{ printf "%.4f", $1 }'; }
+  echo "Worst cosine vs the PyTorch reference on the same bench inputs (8 images, 8 texts x 16 tokens):"
+  echo "| | images | texts |"
+  echo "| --- | --- | --- |"
+  echo "| clipdex fp32 | $(iocos fp32 vision.bench) | $(iocos fp32 text.bench) |"
+  echo "| clipdex int10 | $(iocos int10 vision.bench) | $(iocos int10 text.bench) |"
+  echo "| clipdex int8 | $(iocos int8 vision.bench) | $(iocos int8 text.bench) |"
+  echo "| ONNX Runtime fp32 | $(ortf fp32 vision cos) | $(ortf fp32 text cos) |"
+  echo "| ONNX Runtime dynamic int8 | $(ortf int8 vision cos) | $(ortf int8 text cos) |"
   echo "(ONNX Runtime: wall clock with its default spinning threads; CPU-time columns from a second run with spinning off)"
 fi
 echo
