@@ -6,6 +6,7 @@
 #include "model/kernels.h"
 
 #include <cblas.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,12 +16,16 @@
 struct mdl_exec {
     core_pool *pool;
     int threads;
+    atomic_flag scratch_busy; /* set while a caller holds `scratch` */
+    void *scratch;
+    size_t scratch_cap;
 };
 
 int mdl_exec_new(int threads, mdl_exec **out, cdx_error *err) {
     *out = NULL;
     mdl_exec *ex = calloc(1, sizeof *ex);
     if (!ex) return cdx_fail(err, CDX_ENOMEM, "model: out of memory");
+    atomic_flag_clear(&ex->scratch_busy);
     int rc = core_pool_new(threads, &ex->pool, err);
     if (rc) {
         free(ex);
@@ -36,7 +41,24 @@ int mdl_exec_new(int threads, mdl_exec **out, cdx_error *err) {
 void mdl_exec_free(mdl_exec *ex) {
     if (!ex) return;
     core_pool_free(ex->pool);
+    free(ex->scratch);
     free(ex);
+}
+
+void *mdl_exec_scratch_take(mdl_exec *ex, size_t bytes) {
+    if (!ex || atomic_flag_test_and_set(&ex->scratch_busy)) return NULL;
+    if (ex->scratch_cap < bytes) {
+        size_t cap = (bytes + 63) / 64 * 64;
+        free(ex->scratch);
+        ex->scratch = aligned_alloc(64, cap);
+        ex->scratch_cap = ex->scratch ? cap : 0;
+    }
+    if (!ex->scratch) atomic_flag_clear(&ex->scratch_busy);
+    return ex->scratch;
+}
+
+void mdl_exec_scratch_give(mdl_exec *ex, void *p) {
+    if (ex && p && p == ex->scratch) atomic_flag_clear(&ex->scratch_busy);
 }
 
 int mdl_exec_threads(const mdl_exec *ex) { return ex->threads; }

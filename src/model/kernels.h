@@ -25,6 +25,12 @@ struct core_pool;
 /* The pool under `ex` (for mdl_qlinear), or NULL when ex is NULL. */
 struct core_pool *mdl_exec_pool(mdl_exec *ex);
 
+/* A buffer of at least `bytes` (64-byte aligned) owned by ex and kept between calls, so a hot
+ * path does not fault in fresh pages on every call; NULL while another caller holds it (or
+ * without memory): the caller then allocates its own. Give it back with mdl_exec_scratch_give. */
+void *mdl_exec_scratch_take(mdl_exec *ex, size_t bytes);
+void mdl_exec_scratch_give(mdl_exec *ex, void *p);
+
 /* Calls fn(ctx, begin, end) on disjoint ranges covering [0, n) (rounded to multiples of
  * `grain`, except the last), spread over the pool's threads; returns when all are done. */
 void mdl_exec_parallel(mdl_exec *ex, size_t n, size_t grain,

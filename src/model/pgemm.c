@@ -1,9 +1,10 @@
 /*
  * pgemm.c — packing fp32 weights into column panels and the blocked driver around the
- * micro-kernels: each thread takes a range of panels; per block of PG_MC rows it packs x into
- * 6-row k-major tiles, then walks its panels in groups of PG_NG, k in blocks of PG_KC, passing
- * every tile over each panel's 16 × PG_KC slice (kept in L1): the weights stream nearly in
- * order, each byte once per row block. Edge panels (n not a multiple of 16) run on a 6 × 16 tile
+ * micro-kernels: first the threads pack x into 6-row k-major tiles, once, into the executor's
+ * reusable scratch (no per-call page faults); then each thread takes a range of panels and, per
+ * block of PG_MC rows, walks them in groups of PG_NG, k in blocks of PG_KC, passing every tile
+ * over each panel's 16 × PG_KC slice (kept in L1): the weights stream nearly in order, each byte
+ * once per row block. Edge panels (n not a multiple of 16) run on a 6 × 16 tile
  * on the stack.
  */
 #include "model/pgemm.h"
@@ -65,6 +66,7 @@ typedef struct pg_job {
     float *y;
     size_t ldx, ldy, m;
     const mdl_pweight *pw;
+    float *a; /* x packed: row block m0 at m0 · k (see pg_pack_tiles), or NULL */
 } pg_job;
 
 /* The bias of panel p (zeros past n or without a bias). */
@@ -84,6 +86,24 @@ static void pg_pack_x(const pg_job *j, size_t m0, size_t m1, size_t k0, size_t k
             const float *src = j->x + (i + r) * j->ldx + k0;
             for (size_t kk = 0; kk < kc; kk++)
                 a[kk * MDL_PGEMM_MR + r] = src[kk];
+        }
+    }
+}
+
+/* Packs 6-row tiles [t0, t1) of x, every k block: tile t of the row block starting at m0 (a
+ * multiple of PG_MC) lands at m0 · k + tiles(m0) · MR · k0 + (t - m0 / MR) · MR · kc for k block
+ * k0 (kc wide), the layout pg_group reads. */
+static void pg_pack_tiles(void *ctx, size_t t0, size_t t1) {
+    const pg_job *j = ctx;
+    const size_t k = j->pw->k, mr = MDL_PGEMM_MR;
+    for (size_t t = t0; t < t1; t++) {
+        size_t i = t * mr, m0 = i / PG_MC * PG_MC;
+        size_t m1 = j->m - m0 < PG_MC ? j->m : m0 + PG_MC, rows = j->m - i < mr ? j->m - i : mr;
+        size_t tiles = (m1 - m0 + mr - 1) / mr;
+        for (size_t k0 = 0; k0 < k; k0 += PG_KC) {
+            size_t kc = k - k0 < PG_KC ? k - k0 : PG_KC;
+            pg_pack_x(j, i, i + rows, k0, kc,
+                      j->a + m0 * k + tiles * mr * k0 + (i - m0) * kc);
         }
     }
 }
@@ -144,13 +164,10 @@ static void pg_group(const pg_job *j, size_t g0, size_t g1, size_t p1, size_t m0
 static void pg_panels(void *ctx, size_t p0, size_t p1) {
     const pg_job *j = ctx;
     const size_t k = j->pw->k;
-    /* x packed for a row block over all of k, so the weights stream group by group, each byte
-     * once per row block; without memory, one tile's k block from the stack (slower, same sums) */
+    /* x packed over all of k, so the weights stream group by group, each byte once per row
+     * block; without memory, one tile's k block from the stack (slower, same sums) */
     _Alignas(32) float small[MDL_PGEMM_MR * PG_KC];
-    size_t rows = j->m < PG_MC ? j->m : PG_MC;
-    rows = (rows + MDL_PGEMM_MR - 1) / MDL_PGEMM_MR * MDL_PGEMM_MR;
-    float *a = k ? malloc(rows * k * sizeof *a) : NULL;
-    if (!a) {
+    if (!j->a) {
         for (size_t m0 = 0; m0 < j->m; m0 += MDL_PGEMM_MR) {
             size_t m1 = j->m - m0 < MDL_PGEMM_MR ? j->m : m0 + MDL_PGEMM_MR;
             for (size_t p = p0; p < p1; p++) {
@@ -169,27 +186,32 @@ static void pg_panels(void *ctx, size_t p0, size_t p1) {
     }
     for (size_t m0 = 0; m0 < j->m; m0 += PG_MC) {
         size_t m1 = j->m - m0 < PG_MC ? j->m : m0 + PG_MC;
-        size_t tiles = (m1 - m0 + MDL_PGEMM_MR - 1) / MDL_PGEMM_MR;
-        for (size_t k0 = 0; k0 < k; k0 += PG_KC)
-            pg_pack_x(j, m0, m1, k0, k - k0 < PG_KC ? k - k0 : PG_KC,
-                      a + tiles * MDL_PGEMM_MR * k0);
         for (size_t g0 = p0; g0 < p1; g0 += PG_NG)
-            pg_group(j, g0, p1 - g0 < PG_NG ? p1 : g0 + PG_NG, p1, m0, m1, a);
+            pg_group(j, g0, p1 - g0 < PG_NG ? p1 : g0 + PG_NG, p1, m0, m1, j->a + m0 * k);
     }
-    free(a);
 }
 
 void mdl_plinear_with(mdl_exec *ex, mdl_pgemm_kernel kernel, const float *x, size_t ldx, size_t m,
                       const mdl_pweight *pw, const float *bias, float *y, size_t ldy) {
     if (m == 0 || pw->n == 0) return;
-    pg_job job = {kernel, x, bias, y, ldx, ldy, m, pw};
+    pg_job job = {kernel, x, bias, y, ldx, ldy, m, pw, NULL};
     static _Alignas(64) const float zero_panel[MDL_PGEMM_NR] = {0};
     mdl_pweight empty = *pw;
     if (pw->k == 0) { /* no panels were allocated: every panel reads as k == 0 */
         empty.panels = (float *)zero_panel;
         job.pw = &empty;
     }
+    const size_t tiles = (m + MDL_PGEMM_MR - 1) / MDL_PGEMM_MR;
+    int own = 0;
+    if (pw->k && tiles <= SIZE_MAX / sizeof(float) / MDL_PGEMM_MR / pw->k) {
+        size_t bytes = tiles * MDL_PGEMM_MR * pw->k * sizeof(float);
+        job.a = mdl_exec_scratch_take(ex, bytes);
+        if (!job.a) job.a = aligned_alloc(64, (bytes + 63) / 64 * 64), own = 1;
+        if (job.a) mdl_exec_parallel(ex, tiles, 1, pg_pack_tiles, &job);
+    }
     mdl_exec_parallel(ex, pw->n_pad / MDL_PGEMM_NR, 1, pg_panels, &job);
+    if (own) free(job.a);
+    else mdl_exec_scratch_give(ex, job.a);
 }
 
 void mdl_plinear(mdl_exec *ex, const float *x, size_t ldx, size_t m, const mdl_pweight *pw,

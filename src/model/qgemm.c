@@ -261,6 +261,7 @@ typedef struct qgemm_call {
     size_t count;
     size_t panel_end[MDL_QLINEAR_MAX_PRODUCTS]; /* one past each product's last panel */
     const float *x;
+    size_t ldx;      /* floats between two rows of x (k when 0) */
     int32_t *acc;    /* the corrected int32 sums (one product), or NULL: float outputs */
     size_t m, tiles, tile_bytes, chunk_tiles, chunks, panels, kc;
     uint8_t *a;      /* packed activation tiles */
@@ -320,7 +321,7 @@ static void qgemm_pack_tile(qgemm_call *call, size_t t, uint16_t *q) {
             call->a_zero[r0 + r] = 0;
             continue;
         }
-        if (!call->quantise_row(call->x + (r0 + r) * k, k, k_pad, call->levels, q + r * k_pad,
+        if (!call->quantise_row(call->x + (r0 + r) * (call->ldx ? call->ldx : k), k, k_pad, call->levels, q + r * k_pad,
                                 &call->a_scale[r0 + r], &call->a_zero[r0 + r])) {
             int expected = 0;
             atomic_compare_exchange_strong(&call->bad_row, &expected, (int)(r0 + r + 1));
@@ -518,6 +519,15 @@ int mdl_qlinear(const float *x, size_t m, size_t k, const mdl_qweight *qw, const
                 float *y, core_pool *pool, mdl_qworkspace *ws, cdx_error *err) {
     const mdl_qproduct p = {qw, bias, y};
     return mdl_qlinear_many(x, m, k, &p, 1, pool, ws, err);
+}
+
+int mdl_qlinear_ld(const float *x, size_t ldx, size_t m, size_t k, const mdl_qweight *qw,
+                   const float *bias, float *y, core_pool *pool, mdl_qworkspace *ws,
+                   cdx_error *err) {
+    if (ldx < k) return cdx_fail(err, CDX_EINVAL, "quantised linear: row stride %zu < %zu", ldx, k);
+    const mdl_qproduct p = {qw, bias, y};
+    qgemm_call call = {.prods = &p, .count = 1, .x = x, .ldx = ldx, .m = m};
+    return qgemm_call_run(&call, k, pool, ws, err);
 }
 
 int mdl_qlinear_many(const float *x, size_t m, size_t k, const mdl_qproduct *prods, size_t count,

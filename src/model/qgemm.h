@@ -93,6 +93,11 @@ void mdl_qworkspace_free(mdl_qworkspace *ws);
 int mdl_qlinear(const float *x, size_t m, size_t k, const mdl_qweight *qw, const float *bias,
                 float *y, core_pool *pool, mdl_qworkspace *ws, cdx_error *err);
 
+/* mdl_qlinear reading rows of x `ldx` (≥ k) floats apart (e.g. the first half of wider rows). */
+int mdl_qlinear_ld(const float *x, size_t ldx, size_t m, size_t k, const mdl_qweight *qw,
+                   const float *bias, float *y, core_pool *pool, mdl_qworkspace *ws,
+                   cdx_error *err);
+
 /* Up to this many products share one mdl_qlinear_many call. */
 #define MDL_QLINEAR_MAX_PRODUCTS 4
 

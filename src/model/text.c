@@ -202,6 +202,19 @@ static int txt_linear(mdl_model *m, txt_q q, const mdl_qweight *qw, const mdl_pw
     return CDX_OK;
 }
 
+/* GEGLU over rows of [gate | value]: the first half of each row becomes gelu(gate) · value. */
+typedef struct txt_geglu_job {
+    const mdl_kernels *k;
+    float *mlp;
+    size_t I;
+} txt_geglu_job;
+
+static void txt_geglu_rows(void *ctx, size_t r0, size_t r1) {
+    const txt_geglu_job *j = ctx;
+    for (size_t r = r0; r < r1; r++)
+        j->k->gelu_mul(j->mlp + r * 2 * j->I, j->mlp + r * 2 * j->I + j->I, j->I);
+}
+
 /* x = LN2(x + wo · geglu(gated · x)), in row chunks. */
 static int txt_mlp(mdl_model *m, const mdl_text_layer *L, txt_q q, txt_buffers *b, size_t T,
                    cdx_error *err) {
@@ -211,16 +224,15 @@ static int txt_mlp(mdl_model *m, const mdl_text_layer *L, txt_q q, txt_buffers *
         int rc = txt_linear(m, q, q.w ? &q.w->gated : NULL, TXT_PW(q, gated), b->x + r0 * H,
                             rows, H, L->w_gated, 2 * I, NULL, b->mlp, err);
         if (rc) return rc;
-        for (size_t r = 0; r < rows; r++) m->k->gelu_mul(b->mlp + r * 2 * I, b->mlp + r * 2 * I + I, I);
+        txt_geglu_job geglu = {m->k, b->mlp, I};
+        mdl_exec_parallel(m->exec, rows, 4, txt_geglu_rows, &geglu);
         if (!q.w) {
             mdl_model_flinear(m, TXT_PW(q, mlp_out), b->mlp, 2 * I, rows, I, L->w_mlp_out, H,
                               L->b_mlp_out, b->tmp + r0 * H, H);
             continue;
         }
-        /* the integer layer reads packed rows: move each GEGLU half to row r * I */
-        for (size_t r = 1; r < rows; r++) memmove(b->mlp + r * I, b->mlp + r * 2 * I, I * sizeof(float));
-        rc = mdl_qlinear(b->mlp, rows, I, &q.w->mlp_out, L->b_mlp_out, b->tmp + r0 * H,
-                         mdl_exec_pool(m->exec), q.ws, err);
+        rc = mdl_qlinear_ld(b->mlp, 2 * I, rows, I, &q.w->mlp_out, L->b_mlp_out,
+                            b->tmp + r0 * H, mdl_exec_pool(m->exec), q.ws, err);
         if (rc) return rc;
     }
     m->k->add(b->tmp, b->x, T * H);

@@ -303,6 +303,33 @@ static void test_extreme_values_exact(void **state) {
     free(x), free(w);
 }
 
+/* mdl_qlinear_ld on the first k of wider rows equals mdl_qlinear on those rows packed, bit for
+ * bit, for every kernel and precision; a stride below k is refused. */
+static void test_strided_input_equals_packed(void **state) {
+    (void)state;
+    const size_t m = 19, k = 100, ld = 230, n = 40;
+    float *wide = normal_matrix(m, ld, 1.0f, 0.2f), *w = normal_matrix(n, k, 0.02f, 0);
+    float *packed = malloc(m * k * sizeof *packed), *y1 = malloc(m * n * sizeof *y1);
+    float *y2 = malloc(m * n * sizeof *y2);
+    assert_true(packed && y1 && y2);
+    for (size_t r = 0; r < m; r++) memcpy(packed + r * k, wide + r * ld, k * sizeof *packed);
+    for (int prec = 0; prec < MDL_QPREC_COUNT; prec++)
+        for (int kern = 0; kern < MDL_QKERNEL_COUNT; kern++) {
+            if (!mdl_qkernel_supported((mdl_qkernel)kern)) continue;
+            mdl_qweight qw;
+            cdx_error err = {0};
+            assert_int_equal(mdl_qweight_prepare_with(w, n, k, (mdl_qkernel)kern,
+                                                      (mdl_qprecision)prec, &qw, &err), 0);
+            assert_int_equal(mdl_qlinear(packed, m, k, &qw, NULL, y1, NULL, NULL, &err), 0);
+            assert_int_equal(mdl_qlinear_ld(wide, ld, m, k, &qw, NULL, y2, NULL, NULL, &err), 0);
+            assert_memory_equal(y1, y2, m * n * sizeof *y1);
+            assert_int_not_equal(mdl_qlinear_ld(wide, k - 1, m, k, &qw, NULL, y2, NULL, NULL, &err), 0);
+            assert_non_null(strstr(err.message, "stride"));
+            mdl_qweight_free(&qw);
+        }
+    free(wide), free(w), free(packed), free(y1), free(y2);
+}
+
 static void test_row_result_independent_of_batch(void **state) {
     (void)state;
     const shape sh = {20, 768, 64};
@@ -411,6 +438,7 @@ int main(void) {
         cmocka_unit_test(test_every_kernel_equals_scalar_twin),
         cmocka_unit_test(test_close_to_fp32),
         cmocka_unit_test(test_extreme_values_exact),
+        cmocka_unit_test(test_strided_input_equals_packed),
         cmocka_unit_test(test_row_result_independent_of_batch),
         cmocka_unit_test(test_bad_input_fails_with_message),
         cmocka_unit_test(test_shared_input_products_equal_separate_calls),
