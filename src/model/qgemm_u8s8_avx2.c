@@ -12,6 +12,8 @@
  * in qgemm_avx2.c, so no compiler spills an accumulator).
  * Compiled with a target attribute; handed out only when the CPU reports avx2.
  */
+#include <string.h>
+
 #include "model/qgemm_internal.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -20,18 +22,29 @@
 #define U8_TARGET __attribute__((target("avx2")))
 #define U8_MR 6
 
-/* u8 q as is (the zero point comes off with the row sums), [k quad][row][4]; missing rows 0. */
-static void u8_pack_a(const uint16_t *q, size_t rows, const int32_t *zero, size_t k_pad,
-                      void *dst) {
+/* u8 q as is (the zero point comes off with the row sums), [k quad][row][4]; missing rows 0.
+ * q ≤ 255, so packing the uint16 values to bytes with unsigned saturation is exact. */
+U8_TARGET static void u8_pack_a(const uint16_t *q, size_t rows, const int32_t *zero,
+                                size_t k_pad, void *dst) {
     (void)zero;
     uint8_t *out = dst;
     size_t quads = k_pad / 4;
-    for (size_t r = 0; r < U8_MR; r++) {
+    if (rows < U8_MR) memset(out, 0, quads * U8_MR * 4);
+    for (size_t r = 0; r < rows; r++) {
         const uint16_t *src = q + r * k_pad;
-        for (size_t g = 0; g < quads; g++) {
-            uint8_t *o = out + (g * U8_MR + r) * 4;
-            for (size_t i = 0; i < 4; i++) o[i] = (uint8_t)(r < rows ? src[4 * g + i] : 0);
+        size_t g = 0;
+        for (; g + 4 <= quads; g += 4) { /* 16 values: four quads */
+            __m128i lo = _mm_loadu_si128((const __m128i *)(src + 4 * g));
+            __m128i hi = _mm_loadu_si128((const __m128i *)(src + 4 * g + 8));
+            __m128i b = _mm_packus_epi16(lo, hi);
+            for (size_t i = 0; i < 4; i++) {
+                int32_t quad = _mm_cvtsi128_si32(b);
+                memcpy(out + ((g + i) * U8_MR + r) * 4, &quad, 4);
+                b = _mm_srli_si128(b, 4);
+            }
         }
+        for (; g < quads; g++)
+            for (size_t i = 0; i < 4; i++) out[(g * U8_MR + r) * 4 + i] = (uint8_t)src[4 * g + i];
     }
 }
 
