@@ -11,10 +11,10 @@
 #include "model/qgemm_internal.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "model/qgemm_avx2_tile.h"
 
 #define AVX2_TARGET __attribute__((target("avx2")))
-#define AVX2_MR 6
+#define AVX2_MR QGEMM_AVX2_MR
 
 static void avx2_pack_a(const uint16_t *q, size_t rows, const int32_t *zero, size_t k_pad,
                         void *dst) {
@@ -56,36 +56,20 @@ static void avx2_pack_a(const uint16_t *q, size_t rows, const int32_t *zero, siz
     AVX2_ASM_ROW(3, aoff + 12) AVX2_ASM_ROW(4, aoff + 16) AVX2_ASM_ROW(5, aoff + 20)
 // NOLINTEND(bugprone-macro-parentheses)
 
-AVX2_TARGET static void avx2_store(__m256i v, int32_t *c, int first) {
-    if (!first) v = _mm256_add_epi32(v, _mm256_loadu_si256((const __m256i *)c));
-    _mm256_storeu_si256((__m256i *)c, v);
-}
-
 AVX2_TARGET static void avx2_micro(const void *a, const void *b, size_t b_stride, size_t kc,
                                    int32_t *c, size_t ldc, int first) {
     (void)b_stride; /* one sliver per call */
     const int16_t *pa = a; /* [k pair][row][2] */
     const int16_t *pb = b; /* [k pair][16 columns][2] */
-    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    QGEMM_AVX2_TILE_DECLARE;
     size_t quads = kc / 4; /* two k pairs per iteration */
     if (quads)
         __asm__ volatile("1:\n\t" AVX2_ASM_PAIR(0, 0) AVX2_ASM_PAIR(24, 64)
-                         "add $48, %[pa]\n\t"
-                         "add $128, %[pb]\n\t"
-                         "dec %[n]\n\t"
-                         "jnz 1b\n\t"
-                         : [pa] "+r"(pa), [pb] "+r"(pb), [n] "+r"(quads), [c00] "+x"(c00),
-                           [c01] "+x"(c01), [c10] "+x"(c10), [c11] "+x"(c11), [c20] "+x"(c20),
-                           [c21] "+x"(c21), [c30] "+x"(c30), [c31] "+x"(c31), [c40] "+x"(c40),
-                           [c41] "+x"(c41), [c50] "+x"(c50), [c51] "+x"(c51)
+                         QGEMM_AVX2_LOOP_END(48, 128)
+                         : QGEMM_AVX2_TILE_OPERANDS(pa, pb, quads)
                          :
                          : "xmm12", "xmm13", "xmm14", "xmm15", "memory", "cc");
-    __m256i acc[2 * AVX2_MR] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-    for (size_t r = 0; r < AVX2_MR; r++) {
-        avx2_store(acc[2 * r], c + r * ldc, first);
-        avx2_store(acc[2 * r + 1], c + r * ldc + 8, first);
-    }
+    QGEMM_AVX2_TILE_STORE(c, ldc, first);
 }
 
 #define AVX2_OPS(prec)                                                                       \

@@ -17,10 +17,10 @@
 #include "model/qgemm_internal.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "model/qgemm_avx2_tile.h"
 
 #define U8_TARGET __attribute__((target("avx2")))
-#define U8_MR 6
+#define U8_MR QGEMM_AVX2_MR
 
 /* u8 q as is (the zero point comes off with the row sums), [k quad][row][4]; missing rows 0.
  * q ≤ 255, so packing the uint16 values to bytes with unsigned saturation is exact. */
@@ -61,39 +61,23 @@ U8_TARGET static void u8_pack_a(const uint16_t *q, size_t rows, const int32_t *z
     "vpaddd %%ymm13, %[c" #r "1], %[c" #r "1]\n\t"
 // NOLINTEND(bugprone-macro-parentheses)
 
-U8_TARGET static void u8_store(__m256i v, int32_t *c, int first) {
-    if (!first) v = _mm256_add_epi32(v, _mm256_loadu_si256((const __m256i *)c));
-    _mm256_storeu_si256((__m256i *)c, v);
-}
-
 U8_TARGET static void u8_micro(const void *a, const void *b, size_t b_stride, size_t kc,
                                int32_t *c, size_t ldc, int first) {
     (void)b_stride; /* one sliver per call */
     const uint8_t *pa = a; /* [k quad][row][4] */
     const int8_t *pb = b;  /* [k quad][16 columns][4] */
-    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    QGEMM_AVX2_TILE_DECLARE;
     size_t quads = kc / 4;
     if (quads)
         __asm__ volatile("vpcmpeqw %%ymm12, %%ymm12, %%ymm12\n\t"
                          "vpsrlw $15, %%ymm12, %%ymm12\n\t" /* int16 ones */
                          "1:\n\t" U8_ASM_ROW(0, 0) U8_ASM_ROW(1, 4) U8_ASM_ROW(2, 8)
                              U8_ASM_ROW(3, 12) U8_ASM_ROW(4, 16) U8_ASM_ROW(5, 20)
-                         "add $24, %[pa]\n\t"
-                         "add $64, %[pb]\n\t"
-                         "dec %[n]\n\t"
-                         "jnz 1b\n\t"
-                         : [pa] "+r"(pa), [pb] "+r"(pb), [n] "+r"(quads), [c00] "+x"(c00),
-                           [c01] "+x"(c01), [c10] "+x"(c10), [c11] "+x"(c11), [c20] "+x"(c20),
-                           [c21] "+x"(c21), [c30] "+x"(c30), [c31] "+x"(c31), [c40] "+x"(c40),
-                           [c41] "+x"(c41), [c50] "+x"(c50), [c51] "+x"(c51)
+                         QGEMM_AVX2_LOOP_END(24, 64)
+                         : QGEMM_AVX2_TILE_OPERANDS(pa, pb, quads)
                          :
                          : "xmm12", "xmm13", "xmm14", "xmm15", "memory", "cc");
-    __m256i acc[2 * U8_MR] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-    for (size_t r = 0; r < U8_MR; r++) {
-        u8_store(acc[2 * r], c + r * ldc, first);
-        u8_store(acc[2 * r + 1], c + r * ldc + 8, first);
-    }
+    QGEMM_AVX2_TILE_STORE(c, ldc, first);
 }
 
 static const mdl_qkernel_ops u8s8_ops = {
