@@ -45,8 +45,9 @@ void mdl_model_close(mdl_model *m);
  * out_proj, gated_layers, wo; vision patch embedding, q/k/v, proj, w1, w2, w3) through
  * mdl_qlinear. The integer weights are prepared on a tower's first call at that precision and
  * kept until close (switching precisions back and forth prepares each once): beside the fp32
- * mapping, about 2 bytes per parameter for int10 (381 MB for both full-size towers), 1 for int8
- * (191 MB); mdl_model_qbytes gives the current precision's. */
+ * mapping, about 2 bytes per parameter for int10 (381 MB for both full-size towers), 1 for int8's
+ * 8-bit layers (219 MB with its int10 lead vision blocks); mdl_model_qbytes gives the current
+ * precision's. */
 int mdl_model_set_precision(mdl_model *m, mdl_precision p, cdx_error *err);
 
 mdl_precision mdl_model_precision(const mdl_model *m);

@@ -15,7 +15,8 @@
 typedef enum mdl_precision {
     MDL_PREC_FP32 = 0, /* fp32 sgemm: the reference path */
     MDL_PREC_INT10 = 1, /* W10A10 integer layers: cosine >= 0.999 vs fp32 */
-    MDL_PREC_INT8 = 2,  /* W8A8 / W8A8P integer layers: texts >= 0.999, images ~0.996 */
+    MDL_PREC_INT8 = 2,  /* W8A8 / W8A8P integer layers (the first third of the vision tower at
+                         * W10A10): cosine >= 0.999 vs fp32 on both towers */
     MDL_PREC_COUNT
 } mdl_precision;
 
@@ -34,6 +35,10 @@ int mdl_precision_from_env(mdl_precision *out, cdx_error *err);
 
 /* The integer scheme precision `p` runs on `kernel` (W10A10 for fp32, unused). */
 mdl_qprecision mdl_precision_qprecision(mdl_precision p, mdl_qkernel kernel);
+
+/* How many leading vision blocks int8 runs at int10 (with the patch embedding): the first third,
+ * rounded up. */
+size_t mdl_precision_int8_lead_blocks(size_t layers);
 
 /* Integer weights of one text layer and one vision block. */
 typedef struct mdl_qtext_layer {
