@@ -179,7 +179,7 @@ void cli_embedder_opts_help(FILE *out) {
           "                       $XDG_CACHE_HOME/clipdex/jina-clip-v1; `clipdex model fetch`)\n"
           "  --threads N          threads of the local model (default: one per CPU)\n"
           "  --precision P        local model's linear layers: fp32 (default), int10 (~1.4x,\n"
-          "                       cosine >= 0.9998 vs fp32) or int8 (fastest, ~1.8x; cosine\n"
+          "                       cosine >= 0.9998 vs fp32) or int8 (fastest, ~1.7x; cosine\n"
           "                       >= 0.999) (default $CLIPDEX_PRECISION, else fp32)\n",
           out);
 }
