@@ -62,6 +62,10 @@ run 1 embed1 embed --model "$model" --threads 1 --json "${args[@]}"
 run 1 embedq embed --backend local --model "$model" --precision int10 --json "${args[@]}"
 "$py" "$CDX_SOURCE/tests/cli/local_embed_ref.py" --min-cos 0.999 "$CDX_SOURCE" "$model" \
   "$CDX_FIXTURES/tokenizer/vocab.txt" "$tmp/embedq.out" "${inputs[@]}" || fail "int10 embeddings too far"
+# int8 (8-bit layers; int10 for the first third of the vision tower): also within 0.999.
+CLIPDEX_PRECISION=int8 run 1 embed8 embed --backend local --model "$model" --json "${args[@]}"
+"$py" "$CDX_SOURCE/tests/cli/local_embed_ref.py" --min-cos 0.999 "$CDX_SOURCE" "$model" \
+  "$CDX_FIXTURES/tokenizer/vocab.txt" "$tmp/embed8.out" "${inputs[@]}" || fail "int8 embeddings too far"
 run 2 badprec embed --backend local --model "$model" --precision fp16 --text "1"
 grep -q "fp16" "$tmp/badprec.err" || fail "bad precision: $(cat "$tmp/badprec.err")"
 
