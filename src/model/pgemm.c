@@ -1,7 +1,7 @@
 /*
  * pgemm.c — packing fp32 weights into column panels and the blocked driver around the
- * micro-kernels: first the threads pack x into 6-row k-major tiles, once, into the executor's
- * reusable scratch (no per-call page faults); then each thread takes a range of panels and, per
+ * micro-kernels: first the threads pack x into 6-row k-major tiles, once (in chunks of up to
+ * PG_CHUNK rows), into the executor's reusable scratch (no per-call page faults); then each thread takes a range of panels and, per
  * block of PG_MC rows, walks them in groups of PG_NG, k in blocks of PG_KC, passing every tile
  * over each panel's 16 × PG_KC slice (kept in L1): the weights stream nearly in order, each byte
  * once per row block. Edge panels (n not a multiple of 16) run on a 6 × 16 tile
@@ -18,6 +18,7 @@
 #define PG_KC 256 /* k per block: a panel slice is 16 KB */
 #define PG_MC 192 /* rows per block: an x block is 192 KB at PG_KC */
 #define PG_NG 4   /* panels per group: a thread's weights are read group by group */
+#define PG_CHUNK (12 * PG_MC) /* rows packed at a time: 2304 (~11 images), 28 MB at k = 3072 */
 
 int mdl_pweight_pack(const float *w, size_t n, size_t k, mdl_pweight *out, cdx_error *err) {
     memset(out, 0, sizeof *out);
@@ -194,24 +195,30 @@ static void pg_panels(void *ctx, size_t p0, size_t p1) {
 void mdl_plinear_with(mdl_exec *ex, mdl_pgemm_kernel kernel, const float *x, size_t ldx, size_t m,
                       const mdl_pweight *pw, const float *bias, float *y, size_t ldy) {
     if (m == 0 || pw->n == 0) return;
-    pg_job job = {kernel, x, bias, y, ldx, ldy, m, pw, NULL};
     static _Alignas(64) const float zero_panel[MDL_PGEMM_NR] = {0};
     mdl_pweight empty = *pw;
     if (pw->k == 0) { /* no panels were allocated: every panel reads as k == 0 */
         empty.panels = (float *)zero_panel;
-        job.pw = &empty;
+        pw = &empty;
     }
-    const size_t tiles = (m + MDL_PGEMM_MR - 1) / MDL_PGEMM_MR;
+    /* rows in chunks of PG_CHUNK, so the packed copy of x stays bounded for large batches */
+    const size_t chunk_rows = m < PG_CHUNK ? m : PG_CHUNK;
+    const size_t max_tiles = (chunk_rows + MDL_PGEMM_MR - 1) / MDL_PGEMM_MR;
+    float *a = NULL;
     int own = 0;
-    if (pw->k && tiles <= SIZE_MAX / sizeof(float) / MDL_PGEMM_MR / pw->k) {
-        size_t bytes = tiles * MDL_PGEMM_MR * pw->k * sizeof(float);
-        job.a = mdl_exec_scratch_take(ex, bytes);
-        if (!job.a) job.a = aligned_alloc(64, (bytes + 63) / 64 * 64), own = 1;
-        if (job.a) mdl_exec_parallel(ex, tiles, 1, pg_pack_tiles, &job);
+    if (pw->k && max_tiles <= SIZE_MAX / sizeof(float) / MDL_PGEMM_MR / pw->k) {
+        size_t bytes = max_tiles * MDL_PGEMM_MR * pw->k * sizeof(float);
+        a = mdl_exec_scratch_take(ex, bytes);
+        if (!a) a = aligned_alloc(64, (bytes + 63) / 64 * 64), own = 1;
     }
-    mdl_exec_parallel(ex, pw->n_pad / MDL_PGEMM_NR, 1, pg_panels, &job);
-    if (own) free(job.a);
-    else mdl_exec_scratch_give(ex, job.a);
+    for (size_t r0 = 0; r0 < m; r0 += PG_CHUNK) {
+        size_t rows = m - r0 < PG_CHUNK ? m - r0 : PG_CHUNK;
+        pg_job job = {kernel, x + r0 * ldx, bias, y + r0 * ldy, ldx, ldy, rows, pw, a};
+        if (a) mdl_exec_parallel(ex, (rows + MDL_PGEMM_MR - 1) / MDL_PGEMM_MR, 1, pg_pack_tiles, &job);
+        mdl_exec_parallel(ex, pw->n_pad / MDL_PGEMM_NR, 1, pg_panels, &job);
+    }
+    if (own) free(a);
+    else mdl_exec_scratch_give(ex, a);
 }
 
 void mdl_plinear(mdl_exec *ex, const float *x, size_t ldx, size_t m, const mdl_pweight *pw,

@@ -92,6 +92,8 @@ static void check_kernel_all_shapes(mdl_pgemm_kernel kernel) {
                 }
         /* more rows than a row block; a larger real-model-like shape */
         check_shape(ex, kernel, 200, 40, 300, 301, 41, 1);
+        /* more rows than one packed chunk (PG_CHUNK = 2304), a partial last tile */
+        check_shape(ex, kernel, 2401, 33, 24, 25, 35, 0);
         check_shape(ex, kernel, 37, 768, 96, 96, 768, 0);
         mdl_exec_free(ex);
     }
