@@ -36,6 +36,12 @@ typedef struct mdl_qkernel_ops {
                   size_t ldc, int first);
 } mdl_qkernel_ops;
 
+/* v rounded up to a multiple of `to`. */
+static inline size_t mdl_qgemm_round_up(size_t v, size_t to) { return (v + to - 1) / to * to; }
+
+/* The top activation level of a precision (activations are quantised to 0..levels). */
+int32_t mdl_qgemm_a_levels(mdl_qprecision precision);
+
 /* The per-row steps around the product, AVX2 versions (identical results to the scalar ones in
  * qgemm.c; call them only on a CPU with AVX2). Quantising to 0..levels returns 0 for a row with a
  * NaN or infinity. Dequantising writes y[j] = (float)(c[j] - zero·row_sum[j]) · (a_scale ·
