@@ -54,6 +54,11 @@ void mdl_qgemm_quantise_weight_row_avx2(const float *w, size_t k, int32_t w_max,
                                         float *scale, int32_t *sum);
 /* q[i] = clamp(round-half-even(w[i] · inv), ±w_max); returns the sum of q. */
 int32_t mdl_qgemm_round_row_avx2(const float *w, size_t k, float inv, int32_t w_max, int16_t *q);
+/* W8A8P's row statistics: max |w| and the largest same-signed part of a k pair (2j, 2j+1); the
+ * scalar loops' values exactly (maxima of the same sums). */
+void mdl_qgemm_pair_maxes_avx2(const float *w, size_t k, float *amax, float *pmax);
+/* Whether any pair (2j, 2j+1) of the 16 values at q has |q[2j]| + |q[2j+1]| > budget. */
+int mdl_qgemm_heavy_pairs16_avx2(const int16_t *q, int32_t budget);
 void mdl_qgemm_dequant_row_avx2(const int32_t *c, size_t cols, int32_t zero,
                                 const int32_t *row_sum, float a_scale, const float *w_scale,
                                 const float *bias, float *y);

@@ -119,6 +119,36 @@ ROWS_TARGET int32_t mdl_qgemm_round_row_avx2(const float *w, size_t k, float inv
     return s;
 }
 
+ROWS_TARGET void mdl_qgemm_pair_maxes_avx2(const float *w, size_t k, float *amax, float *pmax) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
+    __m256 va = zero, vp = zero;
+    size_t i = 0;
+    for (; i + 8 <= k; i += 8) {
+        __m256 v = _mm256_loadu_ps(w + i);
+        va = _mm256_max_ps(va, _mm256_andnot_ps(sign, v));
+        __m256 pos = _mm256_max_ps(v, zero), neg = _mm256_max_ps(_mm256_xor_ps(v, sign), zero);
+        vp = _mm256_max_ps(vp, _mm256_hadd_ps(pos, neg)); /* pair sums of both parts */
+    }
+    float a = rows_hmax(va), p = rows_hmax(vp);
+    for (size_t j = i; j < k; j++) a = fabsf(w[j]) > a ? fabsf(w[j]) : a;
+    for (; i + 1 < k; i += 2) {
+        float x = w[i], y = w[i + 1];
+        float pos = (x > 0.0f ? x : 0.0f) + (y > 0.0f ? y : 0.0f);
+        float neg = (x < 0.0f ? -x : 0.0f) + (y < 0.0f ? -y : 0.0f);
+        p = pos > p ? pos : p;
+        p = neg > p ? neg : p;
+    }
+    *amax = a;
+    *pmax = p;
+}
+
+ROWS_TARGET int mdl_qgemm_heavy_pairs16_avx2(const int16_t *q, int32_t budget) {
+    __m256i sums = _mm256_madd_epi16(_mm256_abs_epi16(_mm256_loadu_si256((const __m256i *)q)),
+                                     _mm256_set1_epi16(1));
+    return !_mm256_testz_si256(_mm256_cmpgt_epi32(sums, _mm256_set1_epi32(budget)),
+                               _mm256_set1_epi32(-1));
+}
+
 ROWS_TARGET void mdl_qgemm_dequant_row_avx2(const int32_t *c, size_t cols, int32_t zero,
                                             const int32_t *row_sum, float a_scale,
                                             const float *w_scale, const float *bias, float *y) {
@@ -155,6 +185,13 @@ void mdl_qgemm_quantise_weight_row_avx2(const float *w, size_t k, int32_t w_max,
 int32_t mdl_qgemm_round_row_avx2(const float *w, size_t k, float inv, int32_t w_max, int16_t *q) {
     (void)w, (void)k, (void)inv, (void)w_max, (void)q;
     return 0;
+}
+void mdl_qgemm_pair_maxes_avx2(const float *w, size_t k, float *amax, float *pmax) {
+    (void)w, (void)k, (void)amax, (void)pmax;
+}
+int mdl_qgemm_heavy_pairs16_avx2(const int16_t *q, int32_t budget) {
+    (void)q, (void)budget;
+    return 1;
 }
 void mdl_qgemm_dequant_row_avx2(const int32_t *c, size_t cols, int32_t zero,
                                 const int32_t *row_sum, float a_scale, const float *w_scale,

@@ -35,10 +35,17 @@ void mdl_qgemm_pack_w_quads8(const int16_t *q, size_t n, size_t k, size_t n_pad,
                              void *dst) {
     int8_t *out = dst;
     memset(out, 0, n_pad * k_pad);
-    for (size_t row = 0; row < n; row++) {
-        int8_t *sliver = out + (row / 16) * 16 * k_pad;
-        for (size_t i = 0; i < k; i++)
-            sliver[(i / 4) * 64 + (row % 16) * 4 + i % 4] = (int8_t)q[row * k + i];
+    /* sliver by sliver, quad by quad: each 64-byte [16 rows][4] group is written in order */
+    for (size_t r0 = 0; r0 < n; r0 += 16) {
+        int8_t *sliver = out + r0 * k_pad;
+        size_t rows = n - r0 < 16 ? n - r0 : 16;
+        for (size_t i = 0; i < k; i += 4) {
+            int8_t *group = sliver + i * 16;
+            size_t take = k - i < 4 ? k - i : 4;
+            for (size_t r = 0; r < rows; r++)
+                for (size_t j = 0; j < take; j++)
+                    group[r * 4 + j] = (int8_t)q[(r0 + r) * k + i + j];
+        }
     }
 }
 
@@ -127,35 +134,54 @@ static void qgemm_quantise_weight_row(const float *w, size_t k, int32_t w_max, i
  * (vpmaddubsw) when the same-signed parts of every k pair (2j, 2j+1) add to at most `budget`
  * (255 · 128 = 32640). scale = max(max|w| / w_max, max pair part / budget); q = round-half-even(w /
  * scale); a pair that rounding pushed to budget + 1 gives up 1 on the element rounded up most. */
-static void qgemm_quantise_weight_row_pairs(const float *w, size_t k, int32_t w_max,
-                                            int32_t budget, int simd, int16_t *q, float *scale,
-                                            int32_t *sum) {
-    float amax = 0.0f, pmax = 0.0f;
+static void qgemm_pair_maxes(const float *w, size_t k, float *amax, float *pmax) {
+    float a_max = 0.0f, p_max = 0.0f;
     for (size_t i = 0; i < k; i++) {
         float a = w[i] < 0.0f ? -w[i] : w[i];
-        amax = a > amax ? a : amax;
+        a_max = a > a_max ? a : a_max;
     }
     for (size_t i = 0; i + 1 < k; i += 2) {
         float a = w[i], b = w[i + 1];
         float pos = (a > 0.0f ? a : 0.0f) + (b > 0.0f ? b : 0.0f);
         float neg = (a < 0.0f ? -a : 0.0f) + (b < 0.0f ? -b : 0.0f);
         float part = pos > neg ? pos : neg;
-        pmax = part > pmax ? part : pmax;
+        p_max = part > p_max ? part : p_max;
     }
-    float sa = amax / (float)w_max, sp = pmax / (float)budget, s = sa > sp ? sa : sp;
-    *scale = s;
-    float inv = s > 0.0f ? 1.0f / s : 0.0f;
-    /* the AVX2 rounding is the scalar one, bit for bit (tests compare the kernels) */
-    int32_t total = simd ? mdl_qgemm_round_row_avx2(w, k, inv, w_max, q)
-                         : qgemm_round_row(w, k, inv, w_max, q);
-    for (size_t i = 0; i + 1 < k; i += 2) {
+    *amax = a_max;
+    *pmax = p_max;
+}
+
+/* Pairs starting at even i in [i0, i1) (and i + 1 < k) over the budget give up one step. */
+static void qgemm_pair_fix(const float *w, size_t k, size_t i0, size_t i1, float inv,
+                           int32_t budget, int16_t *q, int32_t *total) {
+    for (size_t i = i0; i < i1 && i + 1 < k; i += 2) {
         int32_t a = q[i], b = q[i + 1];
         if ((a > 0) != (b > 0) || a == 0 || b == 0 || abs(a) + abs(b) <= budget) continue;
         float ea = fabsf((float)a) - fabsf(w[i] * inv), eb = fabsf((float)b) - fabsf(w[i + 1] * inv);
         size_t j = ea >= eb ? i : i + 1;
         q[j] = (int16_t)(q[j] > 0 ? q[j] - 1 : q[j] + 1);
-        total += q[j] > 0 ? -1 : 1;
+        *total += q[j] > 0 ? -1 : 1;
     }
+}
+
+static void qgemm_quantise_weight_row_pairs(const float *w, size_t k, int32_t w_max,
+                                            int32_t budget, int simd, int16_t *q, float *scale,
+                                            int32_t *sum) {
+    float amax, pmax;
+    /* the AVX2 steps give the scalar ones' values bit for bit (tests compare the kernels) */
+    if (simd) mdl_qgemm_pair_maxes_avx2(w, k, &amax, &pmax);
+    else qgemm_pair_maxes(w, k, &amax, &pmax);
+    float sa = amax / (float)w_max, sp = pmax / (float)budget, s = sa > sp ? sa : sp;
+    *scale = s;
+    float inv = s > 0.0f ? 1.0f / s : 0.0f;
+    int32_t total = simd ? mdl_qgemm_round_row_avx2(w, k, inv, w_max, q)
+                         : qgemm_round_row(w, k, inv, w_max, q);
+    size_t i = 0;
+    if (simd) /* most 16-value blocks have no pair over the budget: skip them whole */
+        for (; i + 16 <= k; i += 16)
+            if (mdl_qgemm_heavy_pairs16_avx2(q + i, budget))
+                qgemm_pair_fix(w, k, i, i + 16, inv, budget, q, &total);
+    qgemm_pair_fix(w, k, i, k, inv, budget, q, &total);
     *sum = total;
 }
 

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "model/qgemm.h"
+#include "model/qgemm_internal.h"
 
 static uint64_t rng_state = 0x2545f4914f6cdd1du;
 
@@ -303,6 +304,46 @@ static void test_extreme_values_exact(void **state) {
     free(x), free(w);
 }
 
+/* W8A8P's AVX2 row steps against plain loops: the pair statistics (max |w|, largest same-signed
+ * pair part) on rows of every length 1..40 and a model-sized one, and the heavy-pair test on
+ * blocks with pair sums around the budget (127, 128, 129), of both signs and mixed. */
+static void test_pair_steps_avx2_equal_plain(void **state) {
+    (void)state;
+    if (!mdl_qkernel_supported(MDL_QKERNEL_AVX2)) {
+        printf("no AVX2 here: W8A8P's AVX2 row steps not run\n");
+        return;
+    }
+    for (size_t k = 1; k <= 770; k = k < 40 ? k + 1 : k + 730) { /* 1..40, then 770 */
+        float *w = normal_matrix(1, k, 0.02f, 0.001f);
+        float amax = 0, pmax = 0, got_a, got_p;
+        for (size_t i = 0; i < k; i++) amax = fmaxf(amax, fabsf(w[i]));
+        for (size_t i = 0; i + 1 < k; i += 2) {
+            float pos = fmaxf(w[i], 0) + fmaxf(w[i + 1], 0);
+            float neg = fmaxf(-w[i], 0) + fmaxf(-w[i + 1], 0);
+            pmax = fmaxf(pmax, fmaxf(pos, neg));
+        }
+        mdl_qgemm_pair_maxes_avx2(w, k, &got_a, &got_p);
+        assert_true(got_a == amax);
+        assert_true(got_p == pmax);
+        free(w);
+    }
+    for (int trial = 0; trial < 2000; trial++) {
+        int16_t q[16];
+        int want = 0;
+        for (int i = 0; i < 16; i++) q[i] = (int16_t)((int)(rand_uniform() * 255) - 127);
+        if (trial % 2) { /* put one pair on the edge */
+            int p = (int)(rand_uniform() * 8), s = trial % 4 == 1 ? 1 : -1, top = 127 + trial % 3;
+            int a = 1 + (int)(rand_uniform() * 126);
+            a = a > top - 1 ? top - 1 : a;
+            q[2 * p] = (int16_t)(s * a);
+            q[2 * p + 1] = (int16_t)(s * (top - a > 127 ? 127 : top - a));
+            if (trial % 8 == 3) q[2 * p + 1] = (int16_t)-q[2 * p + 1]; /* mixed signs */
+        }
+        for (int p = 0; p < 8; p++) want |= abs(q[2 * p]) + abs(q[2 * p + 1]) > 128;
+        assert_int_equal(mdl_qgemm_heavy_pairs16_avx2(q, 128), want);
+    }
+}
+
 /* mdl_qlinear_ld on the first k of wider rows equals mdl_qlinear on those rows packed, bit for
  * bit, for every kernel and precision; a stride below k is refused. */
 static void test_strided_input_equals_packed(void **state) {
@@ -439,6 +480,7 @@ int main(void) {
         cmocka_unit_test(test_close_to_fp32),
         cmocka_unit_test(test_extreme_values_exact),
         cmocka_unit_test(test_strided_input_equals_packed),
+        cmocka_unit_test(test_pair_steps_avx2_equal_plain),
         cmocka_unit_test(test_row_result_independent_of_batch),
         cmocka_unit_test(test_bad_input_fails_with_message),
         cmocka_unit_test(test_shared_input_products_equal_separate_calls),
