@@ -60,7 +60,9 @@ mdl_qprecision mdl_precision_qprecision(mdl_precision p, mdl_qkernel kernel) {
     return kernel == MDL_QKERNEL_AVX2 ? MDL_QPREC_W8A8P : MDL_QPREC_W8A8;
 }
 
-size_t mdl_precision_int8_lead_blocks(size_t layers) { return (layers + 2) / 3; }
+/* How many leading vision blocks int8 runs at int10 (with the patch embedding): the first third,
+ * rounded up (see prep_vision). */
+static size_t int8_lead_blocks(size_t layers) { return (layers + 2) / 3; }
 
 /* ---- preparation ------------------------------------------------------------------------- */
 
@@ -161,10 +163,11 @@ static int prep_vision(mdl_model *m, mdl_qset *q, cdx_error *err) {
      * blocks carry most of int8's image error (full-size random weights, worst image cosine vs
      * fp32: all 8-bit 0.9965; these at int10 0.9994, first quarter 0.9992, first block 0.9985;
      * the last third at int10 instead 0.9966), at 1/3 of the tower's products */
-    const size_t lead = m->precision == MDL_PREC_INT8 ? mdl_precision_int8_lead_blocks(L) : 0;
+    const size_t lead = m->precision == MDL_PREC_INT8 ? int8_lead_blocks(L) : 0;
     items[count - 1].wide = lead > 0;
     for (size_t i = 0; i < L; i++) {
         const mdl_vision_block *w = &m->weights.vision.blocks[i];
+        const size_t first = count;
         prep_add(items, &count, w->wq, W, W, &qb[i].wq, "q_proj", (int)i);
         prep_add(items, &count, w->wk, W, W, &qb[i].wk, "k_proj", (int)i);
         prep_add(items, &count, w->wv, W, W, &qb[i].wv, "v_proj", (int)i);
@@ -172,7 +175,7 @@ static int prep_vision(mdl_model *m, mdl_qset *q, cdx_error *err) {
         prep_add(items, &count, w->w1, M, W, &qb[i].w1, "mlp.w1", (int)i);
         prep_add(items, &count, w->w2, M, W, &qb[i].w2, "mlp.w2", (int)i);
         prep_add(items, &count, w->w3, W, M, &qb[i].w3, "mlp.w3", (int)i);
-        for (size_t j = count - 7; j < count; j++) items[j].wide = i < lead;
+        for (size_t j = first; j < count; j++) items[j].wide = i < lead;
     }
     int rc = prep_run(m, items, count, &q->bytes, err);
     free(items);

@@ -36,10 +36,6 @@ int mdl_precision_from_env(mdl_precision *out, cdx_error *err);
 /* The integer scheme precision `p` runs on `kernel` (W10A10 for fp32, unused). */
 mdl_qprecision mdl_precision_qprecision(mdl_precision p, mdl_qkernel kernel);
 
-/* How many leading vision blocks int8 runs at int10 (with the patch embedding): the first third,
- * rounded up. */
-size_t mdl_precision_int8_lead_blocks(size_t layers);
-
 /* Integer weights of one text layer and one vision block. */
 typedef struct mdl_qtext_layer {
     mdl_qweight wqkv, attn_out, gated, mlp_out;

@@ -36,7 +36,7 @@ typedef struct qgemm_call {
     size_t count;
     size_t panel_end[MDL_QLINEAR_MAX_PRODUCTS]; /* one past each product's last panel */
     const float *x;
-    size_t ldx;      /* floats between two rows of x (k when 0) */
+    size_t ldx;      /* floats between two rows of x (k unless the caller says) */
     int32_t *acc;    /* the corrected int32 sums (one product), or NULL: float outputs */
     size_t m, tiles, tile_bytes, chunk_tiles, chunks, panels, kc;
     uint8_t *a;      /* packed activation tiles */
@@ -96,7 +96,7 @@ static void qgemm_pack_tile(qgemm_call *call, size_t t, uint16_t *q) {
             call->a_zero[r0 + r] = 0;
             continue;
         }
-        if (!call->quantise_row(call->x + (r0 + r) * (call->ldx ? call->ldx : k), k, k_pad, call->levels, q + r * k_pad,
+        if (!call->quantise_row(call->x + (r0 + r) * call->ldx, k, k_pad, call->levels, q + r * k_pad,
                                 &call->a_scale[r0 + r], &call->a_zero[r0 + r])) {
             int expected = 0;
             atomic_compare_exchange_strong(&call->bad_row, &expected, (int)(r0 + r + 1));
@@ -261,6 +261,7 @@ static int qgemm_call_run(qgemm_call *call, size_t k, core_pool *pool, mdl_qwork
                           cdx_error *err) {
     int rc = qgemm_check_products(call->prods, call->count, call->m, k, !call->acc, err);
     if (rc) return rc;
+    if (!call->ldx) call->ldx = k;
     call->qw = call->prods[0].qw;
     call->ops = call->qw->ops;
     if (call->m == 0) return CDX_OK;

@@ -31,22 +31,12 @@ typedef struct fixture {
     char db[4096], dir[4096];
 } fixture;
 
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
-
+/* An image fixture (tests/fixtures/images/NAME) copied to `to`. */
 static void copy_fixture(const char *name, const char *to)
 {
     char rel[256];
     snprintf(rel, sizeof rel, "images/%s", name);
-    size_t len;
-    uint8_t *d = read_whole_file(fixture_path(rel), &len);
-    write_file(to, d, len);
-    free(d);
+    copy_fixture_file(rel, to);
 }
 
 static int setup(void **state)
@@ -413,11 +403,11 @@ static void test_undecodable_files_are_reported_and_the_others_indexed(void **st
     fixture *fx = *state;
     char bad[4200], trunc[4200];
     snprintf(bad, sizeof bad, "%s/bad.png", fx->dir);
-    write_file(bad, "this is not an image", 20);
+    write_whole_file(bad, "this is not an image", 20);
     size_t len;
     uint8_t *d = read_whole_file(fixture_path("images/png_rgb_1024x768.png"), &len);
     snprintf(trunc, sizeof trunc, "%s/truncated.png", fx->dir);
-    write_file(trunc, d, 200); /* header fine, pixels missing */
+    write_whole_file(trunc, d, 200); /* header fine, pixels missing */
     free(d);
     fake_embedder *fe = fake_new("jina-clip-v1", 768);
     cdx_index_summary sum;

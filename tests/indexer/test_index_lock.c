@@ -37,15 +37,9 @@ static int setup(void **state)
     snprintf(fx->lock, sizeof fx->lock, "%s/.images.clipdex-index.lock", fx->db);
     mkdir(fx->db, 0755);
     mkdir(fx->dir, 0755);
-    size_t len;
-    uint8_t *d = read_whole_file(fixture_path("images/png_palette_400x300.png"), &len);
     char to[4200];
     snprintf(to, sizeof to, "%s/a.png", fx->dir);
-    FILE *f = fopen(to, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(d, 1, len, f), len);
-    fclose(f);
-    free(d);
+    copy_fixture_file("images/png_palette_400x300.png", to);
     *state = fx;
     return 0;
 }

@@ -33,6 +33,20 @@ uint8_t *read_whole_file(const char *path, size_t *len) {
     return buf;
 }
 
+void write_whole_file(const char *path, const void *data, size_t len) {
+    FILE *f = fopen(path, "wb");
+    if (!f) fail_msg("cannot create %s", path);
+    if (fwrite(data, 1, len, f) != len) fail_msg("cannot write %s", path);
+    if (fclose(f) != 0) fail_msg("cannot close %s", path);
+}
+
+void copy_fixture_file(const char *rel, const char *path) {
+    size_t len;
+    uint8_t *d = read_whole_file(fixture_path(rel), &len);
+    write_whole_file(path, d, len);
+    free(d);
+}
+
 char *make_temp_dir(void) {
     const char *base = getenv("TMPDIR");
     char tmpl[4096];
